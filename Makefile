@@ -1,0 +1,46 @@
+# Patchbay — the two commands that do everything on a fresh Debian machine:
+#   make run    install what is missing, build, install the plugins, serve providers.yaml
+#   make test   install what is missing, build, run every test
+SWIFT ?= swift
+CONFIG ?= providers.yaml
+# The drop folder the server loads plugins from (providers.yaml: plugins.directory).
+PLUGINS_DIR ?= provider-plugins
+# `make run` serves a release build; `make run BUILD=debug` builds faster.
+BUILD ?= release
+# The provider plugins shipped in this repo (SwiftPM dynamic library products).
+PROVIDER_PLUGINS ?= EchoProvider
+APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
+
+.PHONY: all deps build plugins run test check clean
+
+all: plugins
+
+# Installs only what is missing, as root or through sudo.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(BUILD)
+
+plugins: build
+	@mkdir -p $(PLUGINS_DIR)
+	@bin=$$($(SWIFT) build -c $(BUILD) --show-bin-path); \
+	for p in $(PROVIDER_PLUGINS); do install -m 0755 "$$bin/lib$$p.so" $(PLUGINS_DIR)/; echo "installed $(PLUGINS_DIR)/lib$$p.so"; done
+
+run: plugins
+	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay serve --config $(CONFIG)
+
+check: plugins
+	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay check --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build $(PLUGINS_DIR)

@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Patchbay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "patchbay", targets: ["patchbay"]),
+        // The ABI header as a product, so out-of-tree Swift plugins can depend on it.
+        .library(name: "CPatchbayPlugin", targets: ["CPatchbayPlugin"]),
+        // Provider plugins: shared libraries the host opens with dlopen.
+        .library(name: "EchoProvider", type: .dynamic, targets: ["EchoProvider"]),
+        // A minimal Swift plugin, used by the ABI conformance tests.
+        .library(name: "MinimalSwiftProvider", type: .dynamic, targets: ["MinimalSwiftProvider"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: The plugin ABI: one C header, the only contract between host and plugins.
+        .target(name: "CPatchbayPlugin"),
+
+        // MARK: System libraries
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+        // MARK: Host
+        .target(
+            name: "PatchbayConfig",
+            dependencies: [
+                "CYAML",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PatchbayPluginHost",
+            dependencies: [
+                "CPatchbayPlugin",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PatchbayServer",
+            dependencies: [
+                "PatchbayConfig",
+                "PatchbayPluginHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "patchbay",
+            dependencies: [
+                "PatchbayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Plugins (reach the host only through CPatchbayPlugin's header)
+        .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: "."),
+        .target(
+            name: "MinimalSwiftProvider",
+            dependencies: ["CPatchbayPlugin"],
+            path: "Tests/Fixtures/MinimalSwiftProvider",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "PatchbayConfigTests",
+            dependencies: ["PatchbayConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PatchbayTests",
+            dependencies: [
+                "PatchbayConfig",
+                "PatchbayPluginHost",
+                "PatchbayServer",
+                "CPatchbayPlugin",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,75 @@
+/// Token counts reported by a provider.
+public struct TokenUsage: Sendable, Equatable, Codable {
+    /// Tokens in the prompt.
+    public var inputTokens: Int
+    /// Tokens in the reply.
+    public var outputTokens: Int
+    /// Both.
+    public var totalTokens: Int { inputTokens + outputTokens }
+
+    /// Creates a usage record.
+    public init(inputTokens: Int, outputTokens: Int) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+    }
+}
+
+/// How a chat call failed, as the plugin reported it (the ABI's ERROR event).
+public struct PluginFailure: Sendable, Equatable, Codable, Error {
+    /// One of the ABI's codes: PROVIDER_ERROR, PROVIDER_UNAVAILABLE, TIMEOUT, INVALID_REQUEST,
+    /// CANCELLED, INTERNAL_ERROR (or one the host does not know, treated as INTERNAL_ERROR).
+    public var code: String
+    /// The plugin's message. For operators; the host decides what a client sees.
+    public var message: String
+    /// Whether trying again may succeed.
+    public var retryable: Bool
+    /// The HTTP status the upstream sent, if any.
+    public var upstreamStatus: Int?
+
+    /// Creates a failure.
+    public init(code: String, message: String, retryable: Bool = false, upstreamStatus: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.upstreamStatus = upstreamStatus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, retryable
+        case upstreamStatus = "upstream_status"
+    }
+
+    /// Decodes leniently: a plugin may omit the optional members.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decodeIfPresent(String.self, forKey: .code) ?? "INTERNAL_ERROR"
+        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
+        retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
+        upstreamStatus = try container.decodeIfPresent(Int.self, forKey: .upstreamStatus)
+    }
+}
+
+/// One event of a chat call, decoded from the ABI's `patchbay_event`.
+public enum PluginEvent: Sendable, Equatable {
+    /// A piece of the reply's text.
+    case delta(String)
+    /// Token usage so far; the last one wins.
+    case usage(TokenUsage)
+    /// Terminal: the reply ended normally.
+    case done(finishReason: String?)
+    /// Terminal: the call failed.
+    case failed(PluginFailure)
+
+    /// Whether this event ends the call.
+    public var isTerminal: Bool {
+        switch self {
+        case .done, .failed: true
+        case .delta, .usage: false
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import CPatchbayPlugin
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+extension ProviderInstance {
+    /// Starts a chat call and returns its events.
+    ///
+    /// The stream ends after exactly one terminal event (`.done` or `.failed`). Cancelling the
+    /// task that iterates the stream (a client that went away) cancels the plugin's call at once.
+    /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
+    public func startChat(requestJSON: String) throws(PluginCallError) -> AsyncStream<PluginEvent> {
+        let (events, continuation) = AsyncStream<PluginEvent>.makeStream()
+        let bridge = ChatCallBridge(instance: self, continuation: continuation)
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { bridge.cancel() }
+        }
+        // Balanced exactly once: in ChatCallBridge.releaseCall, or just below if start fails.
+        let userData = Unmanaged.passRetained(bridge).toOpaque()
+        var call: OpaquePointer? = nil
+        var json = requestJSON
+        let status = json.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { text in
+                var request = patchbay_chat_request(
+                    struct_size: UInt32(MemoryLayout<patchbay_chat_request>.size),
+                    abi_major: UInt16(PATCHBAY_ABI_MAJOR),
+                    abi_minor: UInt16(PATCHBAY_ABI_MINOR),
+                    json: text.baseAddress,
+                    json_len: text.count,
+                    on_event: chatEventCallback,
+                    user_data: userData
+                )
+                return plugin.descriptor.chat_start(handle, &request, &call)
+            }
+        }
+        guard status == PATCHBAY_OK, let call else {
+            Unmanaged<ChatCallBridge>.fromOpaque(userData).release()
+            continuation.finish()
+            throw .startRefused(status, provider: provider)
+        }
+        callStarted()
+        bridge.startReturned(call: ChatCallBridge.CallHandle(pointer: call))
+        return events
+    }
+}
+
+/// The ABI's `on_event`: [callback], any thread, never concurrently for one call.
+private let chatEventCallback: patchbay_event_fn = { userData, event in
+    guard let userData, let event else { return }
+    Unmanaged<ChatCallBridge>.fromOpaque(userData).takeUnretainedValue().receive(event)
+}
+
+/// One call in flight: turns the plugin's events into an `AsyncStream` and keeps the ABI's
+/// promises on the host side — release exactly once, after the terminal event *and* the return
+/// of `chat_start`, never from inside `on_event`, never while a `chat_cancel` is running.
+final class ChatCallBridge: Sendable {
+    /// The plugin's call handle; the ABI lets any thread use it until it is released.
+    struct CallHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    private struct State {
+        var call: CallHandle?
+        var startReturned = false
+        var terminal = false
+        var released = false
+        var cancelRequested = false
+        var cancelsRunning = 0
+        /// The tail of a UTF-8 character split across two deltas.
+        var pendingUTF8: [UInt8] = []
+
+        /// Whether the call may be released now; marks it released if so.
+        mutating func claimRelease() -> Bool {
+            guard startReturned, terminal, cancelsRunning == 0, !released else { return false }
+            released = true
+            return true
+        }
+    }
+
+    private let instance: ProviderInstance
+    private let continuation: AsyncStream<PluginEvent>.Continuation
+    private let state = Mutex(State())
+
+    init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation) {
+        self.instance = instance
+        self.continuation = continuation
+    }
+
+    private var descriptor: patchbay_plugin_descriptor { instance.plugin.descriptor }
+    private var logger: Logger { instance.services.logger }
+
+    func startReturned(call: CallHandle) {
+        let (cancelNow, releaseNow) = state.withLock { state in
+            state.call = call
+            state.startReturned = true
+            if state.cancelRequested && !state.terminal {
+                state.cancelsRunning += 1
+                return (true, false)
+            }
+            return (false, state.claimRelease())
+        }
+        if cancelNow { runCancel(call) }
+        if releaseNow { releaseCall() }
+    }
+
+    /// Asks the plugin to stop. Safe at any time, any number of times.
+    func cancel() {
+        let call: CallHandle? = state.withLock { state in
+            guard state.startReturned else {
+                state.cancelRequested = true
+                return nil
+            }
+            guard !state.terminal, !state.released, let call = state.call else { return nil }
+            state.cancelsRunning += 1
+            return call
+        }
+        if let call { runCancel(call) }
+    }
+
+    private func runCancel(_ call: CallHandle) {
+        descriptor.chat_cancel(call.pointer)
+        let releaseNow = state.withLock { state in
+            state.cancelsRunning -= 1
+            return state.claimRelease()
+        }
+        if releaseNow { releaseCall() }
+    }
+
+    func receive(_ pointer: UnsafePointer<patchbay_event>) {
+        // Read struct_size alone first: a plugin's event may be smaller than this host's struct.
+        let size = UnsafeRawPointer(pointer).load(as: UInt32.self)
+        guard size >= MemoryLayout<patchbay_event>.size else {
+            logger.error("plugin sent an event of \(size) bytes; ABI 1.0 events are \(MemoryLayout<patchbay_event>.size)")
+            return
+        }
+        let event = pointer.pointee
+        let bytes = UnsafeRawBufferPointer(start: event.data, count: event.data.map { _ in event.data_len } ?? 0)
+        switch event.kind {
+        case PATCHBAY_EVENT_DELTA:
+            let text: String? = state.withLock { state in
+                guard !state.terminal else { return nil }
+                return Self.decodeDelta(bytes, pending: &state.pendingUTF8)
+            }
+            if let text, !text.isEmpty { continuation.yield(.delta(text)) }
+        case PATCHBAY_EVENT_USAGE:
+            guard let usage = try? JSONDecoder().decode(TokenUsage.self, from: Data(bytes)) else {
+                logger.warning("plugin sent a usage event that is not {input_tokens, output_tokens}")
+                return
+            }
+            if !state.withLock({ $0.terminal }) { continuation.yield(.usage(usage)) }
+        case PATCHBAY_EVENT_DONE:
+            struct Done: Decodable { var finish_reason: String? }
+            let reason = (try? JSONDecoder().decode(Done.self, from: Data(bytes)))?.finish_reason
+            finish(with: .done(finishReason: reason))
+        case PATCHBAY_EVENT_ERROR:
+            let failure = (try? JSONDecoder().decode(PluginFailure.self, from: Data(bytes)))
+                ?? PluginFailure(code: "INTERNAL_ERROR", message: "the plugin sent an unreadable error event")
+            finish(with: .failed(failure))
+        default:
+            logger.debug("ignoring plugin event of unknown kind \(event.kind)")
+        }
+    }
+
+    private func finish(with event: PluginEvent) {
+        let outcome: (first: Bool, release: Bool) = state.withLock { state in
+            guard !state.terminal else { return (false, false) }
+            state.terminal = true
+            return (true, state.claimRelease())
+        }
+        guard outcome.first else {
+            logger.error("plugin sent a second terminal event; ignored (ABI: exactly one)")
+            return
+        }
+        continuation.yield(event)
+        continuation.finish()
+        // Never release from inside on_event: the plugin may still use the call on its way out.
+        if outcome.release {
+            DispatchQueue.global().async { self.releaseCall() }
+        }
+    }
+
+    /// Called once, by whoever claimed the release; `state.call` is set by then.
+    private func releaseCall() {
+        guard let call = state.withLock({ $0.call }) else { return }
+        descriptor.chat_release(call.pointer)
+        instance.callReleased()
+        // Balances the passRetained of startChat; the instance may be destroyed after this.
+        Unmanaged.passUnretained(self).release()
+    }
+
+    /// Decodes the complete UTF-8 prefix of `pending + bytes`, keeping an incomplete last
+    /// character for the next delta. Invalid bytes become U+FFFD.
+    static func decodeDelta(_ bytes: UnsafeRawBufferPointer, pending: inout [UInt8]) -> String {
+        if pending.isEmpty, completeLength(bytes) == bytes.count {
+            return String(decoding: bytes, as: UTF8.self)   // the common case: no copy into pending
+        }
+        pending.append(contentsOf: bytes)
+        let complete = pending.withUnsafeBytes { completeLength($0) }
+        let text = String(decoding: pending[..<complete], as: UTF8.self)
+        pending.removeFirst(complete)
+        return text
+    }
+
+    /// The length of `bytes` without a trailing, incomplete UTF-8 sequence.
+    private static func completeLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let count = bytes.count
+        var index = count - 1
+        var continuation = 0
+        while index >= 0, continuation < 3, bytes[index] & 0xC0 == 0x80 {
+            index -= 1
+            continuation += 1
+        }
+        guard index >= 0 else { return count }
+        let lead = bytes[index]
+        let needed = lead < 0x80 ? 0 : lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0
+        return continuation < needed ? index : count
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+
+/// Who said a message.
+public enum ChatRole: String, Sendable, Codable, CaseIterable {
+    case system, user, assistant
+}
+
+/// One message of a conversation.
+public struct ChatMessage: Sendable, Equatable, Codable {
+    /// Who said it.
+    public var role: ChatRole
+    /// What was said.
+    public var content: String
+
+    /// Creates a message.
+    public init(role: ChatRole, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// A `POST /api/chat` body, in either of the shapes widgets send, normalised.
+///
+/// - `{"messages":[{"role","content"}], "stream", "assistantType"}` — OpenAI-style.
+/// - `{"message":"…", "history":[{"text","sender","timestamp"}], "assistantType"}` — widget-style.
+///
+/// Fields a client might send to choose a provider, model or key (`provider`, `model`, …) are
+/// ignored: the operator decides those in providers.yaml.
+public struct ChatRequest: Sendable, Equatable {
+    /// The request's shape, as sent.
+    public enum Shape: Sendable, Equatable {
+        /// `messages`.
+        case messages
+        /// `message` + `history`.
+        case messageAndHistory
+    }
+
+    /// The assistant asked for; `default` when absent.
+    public var assistantType: String
+    /// Whether to stream; `true` when absent.
+    public var stream: Bool
+    /// The conversation, oldest first, ending with the newest user message.
+    public var messages: [ChatMessage]
+    /// The shape the client used.
+    public var shape: Shape
+
+    /// Creates a request.
+    public init(assistantType: String = "default", stream: Bool = true, messages: [ChatMessage], shape: Shape = .messages) {
+        self.assistantType = assistantType
+        self.stream = stream
+        self.messages = messages
+        self.shape = shape
+    }
+}
+
+extension ChatRequest {
+    private struct Wire: Decodable {
+        var messages: [WireMessage]?
+        var message: String?
+        var history: [WireHistoryEntry]?
+        var assistantType: String?
+        var stream: Bool?
+    }
+
+    private struct WireMessage: Decodable {
+        var role: String
+        var content: String
+    }
+
+    private struct WireHistoryEntry: Decodable {
+        var text: String
+        var sender: String
+    }
+
+    /// Decodes and validates a body; every refusal names the field at fault.
+    public static func decode(_ body: ByteBuffer) throws(APIError) -> ChatRequest {
+        guard body.readableBytes > 0 else {
+            throw APIError(.invalidRequest, "The request body is empty; send a JSON object.")
+        }
+        let wire: Wire
+        do {
+            wire = try JSONDecoder().decode(Wire.self, from: Data(buffer: body, byteTransferStrategy: .noCopy))
+        } catch let error as DecodingError {
+            throw describe(error)
+        } catch {
+            throw APIError(.invalidRequest, "The request body is not valid JSON.")
+        }
+
+        let assistantType = wire.assistantType ?? "default"
+        guard !assistantType.isEmpty else {
+            throw APIError(.invalidRequest, "assistantType must not be empty.", field: "assistantType")
+        }
+        var request = ChatRequest(assistantType: assistantType, stream: wire.stream ?? true, messages: [])
+
+        switch (wire.messages, wire.message) {
+        case (.some, .some):
+            throw APIError(.invalidRequest, "Send either messages or message, not both.", field: "message")
+        case (nil, nil):
+            throw APIError(.invalidRequest, "messages (a list) or message (a string) is required.", field: "messages")
+        case (.some(let messages), nil):
+            guard !messages.isEmpty else {
+                throw APIError(.invalidRequest, "messages must hold at least one message.", field: "messages")
+            }
+            for (index, message) in messages.enumerated() {
+                guard let role = ChatRole(rawValue: message.role) else {
+                    throw APIError(.invalidRequest, "messages[\(index)].role must be one of user, assistant, system.",
+                                   field: "messages[\(index)].role")
+                }
+                request.messages.append(ChatMessage(role: role, content: message.content))
+            }
+            guard let last = request.messages.lastIndex(where: { $0.role == .user }) else {
+                throw APIError(.invalidRequest, "messages must hold a user message.", field: "messages")
+            }
+            guard !request.messages[last].content.allSatisfy(\.isWhitespace) else {
+                throw APIError(.invalidRequest, "messages[\(last)].content must not be empty.", field: "messages[\(last)].content")
+            }
+        case (nil, .some(let message)):
+            request.shape = .messageAndHistory
+            for (index, entry) in (wire.history ?? []).enumerated() {
+                let role: ChatRole
+                switch entry.sender {
+                case "user": role = .user
+                case "assistant", "bot": role = .assistant
+                default:
+                    throw APIError(.invalidRequest, "history[\(index)].sender must be user or assistant.",
+                                   field: "history[\(index)].sender")
+                }
+                request.messages.append(ChatMessage(role: role, content: entry.text))
+            }
+            guard !message.allSatisfy(\.isWhitespace) else {
+                throw APIError(.invalidRequest, "message must not be empty.", field: "message")
+            }
+            request.messages.append(ChatMessage(role: .user, content: message))
+        }
+        return request
+    }
+
+    /// Turns a decoding failure into a message naming the field, e.g. `messages[1].content`.
+    private static func describe(_ error: DecodingError) -> APIError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.reduce("") { path, key in
+                if let index = key.intValue { return path + "[\(index)]" }
+                return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+            }
+        }
+        func expected(_ type: Any.Type) -> String {
+            switch type {
+            case is String.Type: "a string"
+            case is Bool.Type: "true or false"
+            case is [WireMessage].Type, is [WireHistoryEntry].Type: "a list"
+            case is WireMessage.Type, is WireHistoryEntry.Type, is Wire.Type: "an object"
+            default: "a value of another type"
+            }
+        }
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return APIError(.invalidRequest, "The request body must be a JSON object.") }
+            return APIError(.invalidRequest, "\(field) must be \(expected(type)).", field: field)
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return APIError(.invalidRequest, "\(field) is required.", field: field)
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return APIError(.invalidRequest, "The request body is not valid JSON.") }
+            return APIError(.invalidRequest, "\(field) is not valid.", field: field)
+        @unknown default:
+            return APIError(.invalidRequest, "The request body could not be read.")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import PatchbayPluginHost
+
+/// `GET /health`, `GET /api/providers`, `GET /api/assistants`: what the host is and can do.
+/// Nothing here ever shows a provider's settings: they may hold keys.
+struct InfoController: Sendable {
+    let gateway: Gateway
+
+    func addRoutes(to router: Router<PatchbayRequestContext>) {
+        router.get("/health", use: health)
+        router.get("/api/providers", use: providers)
+        router.get("/api/assistants", use: assistants)
+    }
+
+    struct Health: Encodable {
+        struct Plugin: Encodable { var name: String; var version: String }
+        struct Provider: Encodable { var name: String; var plugin: String; var configured: Bool; var reason: String? }
+        var status: String
+        var version: String
+        var uptimeSeconds: Double
+        var plugins: [Plugin]
+        var providers: [Provider]
+    }
+
+    @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        let routes = gateway.routes
+        let uptime = gateway.startedAt.duration(to: .now)
+        let health = Health(
+            // "degraded": up, but some provider cannot answer; a load balancer may still route here.
+            status: routes.providers.allSatisfy(\.isConfigured) ? "ok" : "degraded",
+            version: PatchbayVersion.current,
+            uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            plugins: routes.catalog.plugins.map { .init(name: $0.name, version: $0.version) },
+            providers: routes.providers.map {
+                .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
+            }
+        )
+        return try Self.json(health)
+    }
+
+    struct Providers: Encodable {
+        struct Plugin: Encodable {
+            var name: String; var version: String; var abi: String
+            var capabilities: [String]; var models: [String]; var description: String?
+        }
+        struct Provider: Encodable { var name: String; var plugin: String; var configured: Bool }
+        var plugins: [Plugin]
+        var providers: [Provider]
+    }
+
+    @Sendable func providers(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        let routes = gateway.routes
+        return try Self.json(Providers(
+            plugins: routes.catalog.plugins.map {
+                .init(name: $0.name, version: $0.version, abi: "\($0.abiMajor).\($0.abiMinor)",
+                      capabilities: $0.manifest.capabilities, models: $0.manifest.models, description: $0.manifest.description)
+            },
+            providers: routes.providers.map { .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured) }
+        ))
+    }
+
+    struct Assistants: Encodable {
+        struct Assistant: Encodable {
+            var id: String; var name: String; var description: String
+            var provider: String; var model: String; var available: Bool
+        }
+        var assistants: [Assistant]
+    }
+
+    @Sendable func assistants(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        try Self.json(Assistants(assistants: gateway.routes.assistants.map {
+            .init(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
+                  provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
+        }))
+    }
+
+    private static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+        )
+    }
+}

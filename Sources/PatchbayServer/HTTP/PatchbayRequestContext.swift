@@ -1,0 +1,16 @@
+import Hummingbird
+import Logging
+
+/// The request context of every Patchbay route: Hummingbird's core context plus the request id.
+public struct PatchbayRequestContext: RequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The request's id: the client's `X-Request-ID` when it sent a usable one, else a new one.
+    public var requestID: String
+
+    /// Creates a context for a new request.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = ""
+    }
+}

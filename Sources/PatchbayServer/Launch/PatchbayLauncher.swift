@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import PatchbayConfig
+import PatchbayPluginHost
+
+/// What the `patchbay` commands do, kept out of the executable so tests can run it.
+public enum PatchbayLauncher {
+    /// Reads the configuration, loads the plugins and builds the routing.
+    /// - Parameters:
+    ///   - configPath: providers.yaml.
+    ///   - pluginsDirectory: overrides the file's `plugins.directory`.
+    ///   - createInstances: false for a check that starts nothing.
+    /// - Throws: every syntax and schema error of the file, located.
+    public static func routes(
+        configPath: String,
+        pluginsDirectory: String? = nil,
+        createInstances: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger
+    ) throws(ConfigurationErrors) -> RouteTable {
+        let configuration = try ConfigurationReader.read(path: configPath, environment: environment)
+        let directory = pluginsDirectory ?? resolve(configuration.plugins.directory, relativeTo: configPath)
+        let catalog = PluginLoader(logger: logger).loadDirectory(directory)
+        return RouteTable.build(configuration: configuration, catalog: catalog, createInstances: createInstances, logger: logger)
+    }
+
+    /// A relative plugins folder is read relative to the configuration file, so that the
+    /// server finds its plugins whatever directory it was started from.
+    public static func resolve(_ path: String, relativeTo configPath: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        let base = (configPath as NSString).deletingLastPathComponent
+        let joined = base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
+    }
+
+    /// Runs the server until SIGTERM or SIGINT.
+    public static func serve(
+        configPath: String,
+        host: String?,
+        port: Int?,
+        pluginsDirectory: String?,
+        logger: Logger
+    ) async throws {
+        let routes = try Self.routes(configPath: configPath, pluginsDirectory: pluginsDirectory, logger: logger)
+        let gateway = Gateway(routes: routes, logger: logger)
+        let server = routes.configuration.server
+        let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port)
+        try await app.runService()
+    }
+
+    /// The lines `patchbay plugins` prints: what loads, what is refused and why.
+    public static func pluginReport(directory: String, logger: Logger) -> (lines: [String], refused: Int) {
+        let catalog = PluginLoader(logger: logger).loadDirectory(directory)
+        var lines: [String] = []
+        if catalog.directoryMissing { lines.append("\(directory): cannot read the plugins folder") }
+        for plugin in catalog.plugins {
+            lines.append("loaded  \(plugin.name) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) models: \(plugin.manifest.models.joined(separator: ", ")) — \(plugin.path)")
+        }
+        for refusal in catalog.refusals { lines.append("refused \(refusal.path): \(refusal.message)") }
+        return (lines, catalog.refusals.count + (catalog.directoryMissing ? 1 : 0))
+    }
+}

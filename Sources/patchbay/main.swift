@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PatchbayConfig
+import PatchbayServer
+
+/// `patchbay`: serve, check a configuration, or list what plugins load.
+@main
+struct PatchbayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patchbay",
+        abstract: "A small, fast gateway between chat widgets and AI providers.",
+        subcommands: [Serve.self, Check.self, Plugins.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Logs go to standard error; LOG_LEVEL (trace…critical) sets the level.
+func makeLogger() -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return handler
+    }
+    return Logger(label: "patchbay")
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server.")
+    @Option(help: "The configuration file.") var config = "providers.yaml"
+    @Option(help: "The address to listen on (overrides server.host).") var host: String?
+    @Option(help: "The port to listen on (overrides server.port and PORT).") var port: Int?
+    @Option(help: "The plugins folder (overrides plugins.directory).") var plugins: String?
+
+    func run() async throws {
+        do {
+            try await PatchbayLauncher.serve(configPath: config, host: host, port: port, pluginsDirectory: plugins, logger: makeLogger())
+        } catch let errors as ConfigurationErrors {
+            FileHandle.standardError.write(Data("\(errors)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate the configuration and the plugins it names; exit non-zero on any error.")
+    @Option(help: "The configuration file.") var config = "providers.yaml"
+    @Option(help: "The plugins folder (overrides plugins.directory).") var plugins: String?
+
+    func run() async throws {
+        var logger = makeLogger()
+        logger.logLevel = .critical  // check prints its findings itself, one per line
+        let routes: RouteTable
+        do {
+            routes = try PatchbayLauncher.routes(configPath: config, pluginsDirectory: plugins, createInstances: false, logger: logger)
+        } catch {
+            print(error)
+            throw ExitCode(1)
+        }
+        for refusal in routes.catalog.refusals { print("\(refusal.path): plugin refused: \(refusal.message)") }
+        for problem in routes.problems { print(problem) }
+        for provider in routes.providers where provider.unavailableReason?.hasPrefix("not configured") == true {
+            print("note: provider '\(provider.name)' is \(provider.unavailableReason!)")
+        }
+        if !routes.problems.isEmpty || !routes.catalog.refusals.isEmpty || routes.catalog.directoryMissing {
+            throw ExitCode(1)
+        }
+        print("\(config): ok — \(routes.assistants.count) assistants, \(routes.providers.count) providers, \(routes.catalog.plugins.count) plugins")
+    }
+}
+
+struct Plugins: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the plugins that load from a folder, and those refused with why.")
+    @Option(help: "The plugins folder.") var plugins = "provider-plugins"
+
+    func run() async throws {
+        var logger = makeLogger()
+        logger.logLevel = .critical
+        let report = PatchbayLauncher.pluginReport(directory: plugins, logger: logger)
+        report.lines.forEach { print($0) }
+        if report.refused > 0 { throw ExitCode(1) }
+    }
+}
