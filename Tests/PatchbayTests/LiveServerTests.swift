@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Testing
+
+@testable import PatchbayServer
+
+/// Runs the real server on a free loopback port for the duration of `body`.
+func withLiveServer<T: Sendable>(
+    gateway: Gateway,
+    _ body: @escaping @Sendable (Int) async throws -> T
+) async throws -> T {
+    let (ports, portSink) = AsyncStream<Int>.makeStream()
+    let app = PatchbayApplication.make(gateway: gateway, host: "127.0.0.1", port: 0) { port in portSink.yield(port) }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await app.runService(gracefulShutdownSignals: [])
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let result = try await body(port)
+        group.cancelAll()
+        return result
+    }
+}
+
+@Suite("A live server over real sockets")
+struct LiveServerTests {
+    @Test("a client that disconnects mid-stream cancels the plugin's call before it has emitted everything")
+    func disconnectCancelsPlugin() async throws {
+        let recorder = LogRecorder()
+        let gateway = try TestGateway.make(logger: recorder.logger())
+        let words = (1...40).map { "w\($0)" }.joined(separator: " ")
+        try await withLiveServer(gateway: gateway) { port in
+            let firstBytes = try await RawHTTPClient.exchange(
+                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
+            ) { inbound in
+                // Read until the first delta frame, then hang up.
+                try await RawHTTPClient.read(&inbound) { $0.contains(#"data: {"content":"w1","done":false}"#) }
+            }
+            #expect(firstBytes.hasPrefix("HTTP/1.1 200 OK"))
+            // The echo plugin logs through the host when its worker ends a cancelled call.
+            let line = try await withDeadline { await recorder.firstLine { $0.message.hasPrefix("echo: call cancelled after") } }
+            let emitted = try #require(Int(line.message.split(separator: " ")[4]))
+            #expect(emitted < 40, "the plugin stopped early: \(emitted) of 40 words")
+            #expect(line.metadata["provider"] == "slow")
+        }
+    }
+
+    @Test("every delta is flushed on its own: the first frame arrives long before the last")
+    func framesAreFlushedOneByOne() async throws {
+        let gateway = try TestGateway.make()
+        let words = (1...30).map { "w\($0)" }.joined(separator: " ")
+        try await withLiveServer(gateway: gateway) { port in
+            try await RawHTTPClient.exchange(
+                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
+            ) { inbound in
+                let head = try await RawHTTPClient.read(&inbound) { $0.contains(#""content":"w1""#) }
+                // 29 more words are 20 ms apart in the plugin: a buffering server would have sent
+                // them together with the first.
+                #expect(!head.contains(#""done":true"#))
+                #expect(head.lowercased().contains("content-type: text/event-stream"))
+                let rest = try await RawHTTPClient.read(&inbound) { $0.contains(#""done":true"#) }
+                #expect(rest.contains(#""content":" w30""#))
+            }
+        }
+    }
+
+    @Test("keep-alive: several plain JSON requests on one connection")
+    func keepAlive() async throws {
+        let gateway = try TestGateway.make()
+        try await withLiveServer(gateway: gateway) { port in
+            let request = RawHTTPClient.post("/api/chat", json: #"{"message":"one","stream":false}"#)
+            let text = try await RawHTTPClient.exchange(port: port, request: request + request) { inbound in
+                try await RawHTTPClient.read(&inbound) { $0.components(separatedBy: "HTTP/1.1 200 OK").count == 3 }
+            }
+            #expect(text.components(separatedBy: #""content":"one""#).count == 3)
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// Where things are, for tests.
+enum TestPaths {
+    /// The build folder: the test bundle's own folder, which follows `-c` and `--build-path`.
+    static let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+
+    /// The repository's root.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// A plugin built by SwiftPM, e.g. `EchoProvider`.
+    static func builtPlugin(_ product: String) -> String {
+        "\(buildDirectory)/lib\(product).so"
+    }
+}
+
+/// A fresh folder under the system's temporary folder, removed when the value goes away.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "patchbay-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Copies a file in, under `name`.
+    @discardableResult
+    func copy(_ source: String, as name: String) throws -> String {
+        let target = "\(path)/\(name)"
+        try FileManager.default.copyItem(atPath: source, toPath: target)
+        return target
+    }
+
+    /// Writes a text file.
+    @discardableResult
+    func write(_ text: String, as name: String) throws -> String {
+        let target = "\(path)/\(name)"
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+}
+
+/// Builds the deliberately broken plugins of Tests/Fixtures/BrokenPlugins with the system C
+/// compiler, against the real header, the way an outside plugin author would.
+enum BrokenPluginCompiler {
+    static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) throws -> String {
+        let output = "\(directory.path)/\(name ?? "lib\(variant.lowercased()).so")"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            ProcessInfo.processInfo.environment["CC"] ?? "cc", "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",
+            "-DBROKEN_\(variant)", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include",
+            "\(TestPaths.repositoryRoot)/Tests/Fixtures/BrokenPlugins/broken_plugin.c", "-o", output,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CompileFailure(variant: variant, status: process.terminationStatus)
+        }
+        return output
+    }
+
+    struct CompileFailure: Error { var variant: String; var status: Int32 }
+}
+
+/// A log handler that keeps every line, so tests can assert on logs and wait for one.
+final class LogRecorder: Sendable {
+    struct Line: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+        /// The line as a whole, metadata included, for "no secret anywhere" checks.
+        var rendered: String { "\(level) \(message) \(metadata.sorted { $0.key < $1.key })" }
+    }
+
+    private struct State {
+        var lines: [Line] = []
+        var waiters: [(predicate: @Sendable (Line) -> Bool, continuation: CheckedContinuation<Line, Never>)] = []
+    }
+
+    private let state = Mutex(State())
+
+    var lines: [Line] { state.withLock { $0.lines } }
+
+    func logger(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label) { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    fileprivate func append(_ line: Line) {
+        let ready = state.withLock { state -> [CheckedContinuation<Line, Never>] in
+            state.lines.append(line)
+            var ready: [CheckedContinuation<Line, Never>] = []
+            state.waiters.removeAll { waiter in
+                guard waiter.predicate(line) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        ready.forEach { $0.resume(returning: line) }
+    }
+
+    /// The first line (already logged or yet to come) that matches. Callers bound the wait
+    /// with `withDeadline`.
+    func firstLine(where predicate: @escaping @Sendable (Line) -> Bool) async -> Line {
+        await withCheckedContinuation { continuation in
+            let existing = state.withLock { state -> Line? in
+                if let line = state.lines.first(where: predicate) { return line }
+                state.waiters.append((predicate, continuation))
+                return nil
+            }
+            if let existing { continuation.resume(returning: existing) }
+        }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                 source: String, file: String, function: String, line: UInt) {
+            let merged = self.metadata.merging(explicit ?? [:]) { $1 }
+            recorder.append(Line(level: level, message: "\(message)", metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+}
+
+/// Fails (rather than hangs) when `operation` takes longer than `seconds`. A bound, not a sleep:
+/// the operation finishes as soon as its own condition holds.
+func withDeadline<T: Sendable>(_ seconds: Double = 10, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw DeadlinePassed(seconds: seconds)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+struct DeadlinePassed: Error, CustomStringConvertible {
+    var seconds: Double
+    var description: String { "nothing happened within \(seconds) s" }
+}
+
+/// A raw HTTP/1.1 client over one TCP connection, for byte-exact SSE and for disconnecting
+/// mid-stream (an HTTP client library would hide both).
+struct RawHTTPClient {
+    /// Sends one request and hands the inbound bytes to `read` as they arrive; returning from
+    /// `read` closes the connection at once.
+    static func exchange<T: Sendable>(
+        port: Int, request: String,
+        read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
+    ) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var iterator = inbound.makeAsyncIterator()
+            return try await read(&iterator)
+        }
+    }
+
+    /// A POST of a JSON body, as raw text.
+    static func post(_ path: String, json: String, headers: [String: String] = [:]) -> String {
+        var text = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        return text + "\r\n" + json
+    }
+
+    /// Reads until `predicate` holds for the text so far (or the server closes).
+    static func read(
+        _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        until predicate: (String) -> Bool
+    ) async throws -> String {
+        var text = ""
+        while !predicate(text), let buffer = try await iterator.next() {
+            text += String(buffer: buffer)
+        }
+        return text
+    }
+}
