@@ -1,0 +1,48 @@
+/// One entry under `assistants:`: a named model on a provider, with its generation defaults.
+public struct AssistantSettings: Sendable {
+    /// The assistant's key under `assistants:`, such as `default`.
+    public var id: String
+    /// A display name; the id unless `name:` is given.
+    public var name: String
+    /// A description for listings; empty unless `description:` is given.
+    public var description: String
+    /// The key of a provider in the same file.
+    public var provider: String
+    /// The model name passed to the provider; never empty.
+    public var model: String
+    /// Sampling temperature, 0...2 (`temperature:`).
+    public var temperature: Double?
+    /// The most tokens to generate, at least 1 (`max_tokens:`).
+    public var maxTokens: Int?
+    /// Nucleus sampling mass, 0...1 (`top_p:`).
+    public var topP: Double?
+    /// A system prompt placed before the conversation (`system_prompt:`).
+    public var systemPrompt: String?
+    /// Where the assistant's key is written.
+    public var location: SourceLocation
+
+    /// Creates assistant settings; `name` defaults to `id`.
+    public init(
+        id: String,
+        name: String? = nil,
+        description: String = "",
+        provider: String,
+        model: String,
+        temperature: Double? = nil,
+        maxTokens: Int? = nil,
+        topP: Double? = nil,
+        systemPrompt: String? = nil,
+        location: SourceLocation
+    ) {
+        self.id = id
+        self.name = name ?? id
+        self.description = description
+        self.provider = provider
+        self.model = model
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.topP = topP
+        self.systemPrompt = systemPrompt
+        self.location = location
+    }
+}

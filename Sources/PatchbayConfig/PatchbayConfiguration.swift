@@ -1,0 +1,41 @@
+/// The validated contents of `providers.yaml`.
+///
+/// Build one with ``ConfigurationReader``; every value in it has been checked, so the server
+/// can use it without further validation (apart from plugin names, which only the host knows).
+public struct PatchbayConfiguration: Sendable {
+    /// The file path as given to the reader; error locations use it.
+    public var source: String
+    /// Where the HTTP server listens.
+    public var server: ServerSettings
+    /// Where provider plugins are loaded from.
+    public var plugins: PluginSettings
+    /// The providers, in file order.
+    public var providers: [ProviderSettings]
+    /// The assistants, in file order.
+    public var assistants: [AssistantSettings]
+
+    /// Creates a configuration; tests and embedders use this to skip the file.
+    public init(
+        source: String,
+        server: ServerSettings = .init(),
+        plugins: PluginSettings = .init(),
+        providers: [ProviderSettings] = [],
+        assistants: [AssistantSettings] = []
+    ) {
+        self.source = source
+        self.server = server
+        self.plugins = plugins
+        self.providers = providers
+        self.assistants = assistants
+    }
+
+    /// The provider declared under `providers:` with this key, if any.
+    public func provider(named name: String) -> ProviderSettings? {
+        self.providers.first { $0.name == name }
+    }
+
+    /// The assistant declared under `assistants:` with this key, if any.
+    public func assistant(id: String) -> AssistantSettings? {
+        self.assistants.first { $0.id == id }
+    }
+}
