@@ -93,8 +93,8 @@ struct PluginLoaderTests {
     func scanRefusesAndContinues() async throws {
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
-        // The same plugin again under another file name: its name is taken.
-        let duplicate = try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider-copy.so")
+        // The same plugin again under a file name that sorts later: its name is taken.
+        let duplicate = try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libecho-second.so")
         try directory.copy(TestPaths.builtPlugin("MinimalSwiftProvider"), as: "libMinimalSwiftProvider.so")
         let wrongMajor = try BrokenPluginCompiler.compile("WRONG_MAJOR", into: directory)
         let notELF = try directory.write("hello", as: "libtext.so")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PatchbayConfig
 import PatchbayPluginHost
 
@@ -19,6 +20,8 @@ struct ChatController: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.")
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.")
         }

@@ -20,7 +20,8 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error)
-            if apiError.code == .internalError {
+            // An APIError was logged where it was raised, with its context; anything else is a surprise.
+            if !(error is APIError) {
                 context.logger.error("request failed: \(String(reflecting: error))")
             }
             response = try apiError.response(from: request, context: context)

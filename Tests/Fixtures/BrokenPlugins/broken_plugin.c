@@ -37,7 +37,7 @@ static patchbay_plugin_descriptor descriptor = {
 
 #if defined(BROKEN_NO_ENTRY)
 /* A shared library, but not a plugin: it exports something else. */
-PATCHBAY_EXPORT int not_a_plugin(void) { return 42; }
+PATCHBAY_EXPORT int not_a_plugin(void) { return descriptor.struct_size > 0 ? 42 : 0; }
 
 #elif defined(BROKEN_ENTRY_V2)
 /* Built for a future ABI major: only the v2 entry point exists. */
