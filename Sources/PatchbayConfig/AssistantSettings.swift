@@ -18,8 +18,19 @@ public struct AssistantSettings: Sendable {
     public var topP: Double?
     /// A system prompt placed before the conversation (`system_prompt:`).
     public var systemPrompt: String?
+    /// How many stored messages (besides the system prompt) are sent to the provider at most
+    /// (`max_conversation_length:`, default 50).
+    public var maxConversationLength: Int
+    /// Seconds of inactivity after which a conversation's context resets (`conversation_timeout:`,
+    /// default 3600): older messages are kept but no longer sent.
+    public var conversationTimeout: Int
     /// Where the assistant's key is written.
     public var location: SourceLocation
+
+    /// The default of `max_conversation_length`.
+    public static let defaultMaxConversationLength = 50
+    /// The default of `conversation_timeout`, in seconds.
+    public static let defaultConversationTimeout = 3600
 
     /// Creates assistant settings; `name` defaults to `id`.
     public init(
@@ -32,6 +43,8 @@ public struct AssistantSettings: Sendable {
         maxTokens: Int? = nil,
         topP: Double? = nil,
         systemPrompt: String? = nil,
+        maxConversationLength: Int = AssistantSettings.defaultMaxConversationLength,
+        conversationTimeout: Int = AssistantSettings.defaultConversationTimeout,
         location: SourceLocation
     ) {
         self.id = id
@@ -43,6 +56,8 @@ public struct AssistantSettings: Sendable {
         self.maxTokens = maxTokens
         self.topP = topP
         self.systemPrompt = systemPrompt
+        self.maxConversationLength = maxConversationLength
+        self.conversationTimeout = conversationTimeout
         self.location = location
     }
 }

@@ -1,8 +1,12 @@
 extension ConfigurationValidator {
-    static let topLevelKeys = ["server", "plugins", "providers", "assistants"]
+    static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants"]
     static let serverKeys = ["host", "port"]
     static let pluginKeys = ["directory"]
-    static let assistantKeys = ["name", "description", "provider", "model", "temperature", "max_tokens", "top_p", "system_prompt"]
+    static let storageKeys = ["sqlite_path"]
+    static let assistantKeys = [
+        "name", "description", "provider", "model", "temperature", "max_tokens", "top_p", "system_prompt",
+        "max_conversation_length", "conversation_timeout",
+    ]
 
     /// What the top level should be, for messages about an empty or wrongly shaped file.
     static let expectedTopLevel = "a top-level mapping with keys \(topLevelKeys.joined(separator: ", "))"
@@ -20,7 +24,16 @@ extension ConfigurationValidator {
         }
         let fields = self.knownFields(of: entries, in: .topLevel, known: Self.topLevelKeys)
         var server = fields["server"].map { self.serverSettings($0) } ?? ServerSettings()
-        let plugins = fields["plugins"].map { self.pluginSettings($0) } ?? PluginSettings()
+        var plugins = PluginSettings()
+        if let (directory, location) = fields["plugins"].flatMap({ self.pathSection($0, key: "directory") }) {
+            plugins.directory = directory
+            plugins.directoryLocation = location
+        }
+        var storage = StorageSettings()
+        if let (path, location) = fields["storage"].flatMap({ self.pathSection($0, key: "sqlite_path") }) {
+            storage.sqlitePath = path
+            storage.sqlitePathLocation = location
+        }
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
         let assistants = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? []
 
@@ -36,7 +49,9 @@ extension ConfigurationValidator {
                 )
             }
         }
-        return PatchbayConfiguration(source: self.source, server: server, plugins: plugins, providers: providers, assistants: assistants)
+        return PatchbayConfiguration(
+            source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants
+        )
     }
 
     // MARK: server, plugins
@@ -57,18 +72,14 @@ extension ConfigurationValidator {
         return settings
     }
 
-    private mutating func pluginSettings(_ section: Field) -> PluginSettings {
-        var settings = PluginSettings()
-        guard let entries = self.sectionEntries(section, shape: "a mapping with key \(Self.pluginKeys.joined(separator: ", "))") else {
-            return settings
-        }
-        let scope = Scope.section("plugins")
-        let fields = self.knownFields(of: entries, in: scope, known: Self.pluginKeys)
-        if let field = fields["directory"]?.unlessNull, let directory = self.string(field, in: scope) {
-            settings.directory = directory
-            settings.directoryLocation = field.value.location
-        }
-        return settings
+    /// A section holding one path-valued key (`plugins: {directory}`, `storage: {sqlite_path}`):
+    /// the path and where it is written, or nil when absent or wrong (reported).
+    private mutating func pathSection(_ section: Field, key: String) -> (String, SourceLocation)? {
+        guard let entries = self.sectionEntries(section, shape: "a mapping with key \(key)") else { return nil }
+        let scope = Scope.section(section.name)
+        let fields = self.knownFields(of: entries, in: scope, known: [key])
+        guard let field = fields[key]?.unlessNull, let path = self.string(field, in: scope) else { return nil }
+        return (path, field.value.location)
     }
 
     /// A section's entries; a null section is an empty one, anything but a mapping is reported.
@@ -233,6 +244,12 @@ extension ConfigurationValidator {
         let maxTokens = self.integer(fields["max_tokens"]?.unlessNull, in: scope, range: 1...Int.max, expected: "an integer of at least 1")
         let topP = self.number(fields["top_p"]?.unlessNull, in: scope, range: 0...1)
         let systemPrompt = self.string(fields["system_prompt"]?.unlessNull, in: scope, allowEmpty: true)
+        let maxConversationLength = self.integer(
+            fields["max_conversation_length"]?.unlessNull, in: scope, range: 1...10_000, expected: "an integer from 1 to 10000"
+        )
+        let conversationTimeout = self.integer(
+            fields["conversation_timeout"]?.unlessNull, in: scope, range: 1...31_536_000, expected: "a number of seconds from 1 to 31536000"
+        )
 
         guard let provider, let model else { return nil }
         return AssistantSettings(
@@ -245,6 +262,8 @@ extension ConfigurationValidator {
             maxTokens: maxTokens,
             topP: topP,
             systemPrompt: systemPrompt,
+            maxConversationLength: maxConversationLength ?? AssistantSettings.defaultMaxConversationLength,
+            conversationTimeout: conversationTimeout ?? AssistantSettings.defaultConversationTimeout,
             location: field.key.location
         )
     }

@@ -9,6 +9,8 @@ public struct PatchbayConfiguration: Sendable {
     public var server: ServerSettings
     /// Where provider plugins are loaded from.
     public var plugins: PluginSettings
+    /// Where conversations are stored.
+    public var storage: StorageSettings
     /// The providers, in file order.
     public var providers: [ProviderSettings]
     /// The assistants, in file order.
@@ -19,12 +21,14 @@ public struct PatchbayConfiguration: Sendable {
         source: String,
         server: ServerSettings = .init(),
         plugins: PluginSettings = .init(),
+        storage: StorageSettings = .init(),
         providers: [ProviderSettings] = [],
         assistants: [AssistantSettings] = []
     ) {
         self.source = source
         self.server = server
         self.plugins = plugins
+        self.storage = storage
         self.providers = providers
         self.assistants = assistants
     }
