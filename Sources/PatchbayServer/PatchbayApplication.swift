@@ -14,6 +14,7 @@ public enum PatchbayApplication {
         router.add(middleware: RequestIDMiddleware())
         ChatController(gateway: gateway, maxBodyBytes: maxBodyBytes).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
+        ConversationController(gateway: gateway).addRoutes(to: router)
         return router
     }
 

@@ -17,6 +17,10 @@ struct ChatReply {
     var usage: TokenUsage?
     /// Why the reply ended.
     var finishReason: String?
+    /// The stored conversation this turn belongs to, if any.
+    var conversationID: String?
+    /// Whether inactivity reset the conversation's context before this turn.
+    var contextWasReset = false
 
     /// `data: {"content":"…","done":false}` and a blank line.
     static func deltaFrame(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -52,6 +56,8 @@ struct ChatReply {
             members += #","usage":{"inputTokens":\#(usage.inputTokens),"outputTokens":\#(usage.outputTokens),"totalTokens":\#(usage.totalTokens)}"#
         }
         if let finishReason { members += #","finishReason":"# + JSONText.quoted(finishReason) }
+        if let conversationID { members += #","conversationId":"# + JSONText.quoted(conversationID) }
+        if contextWasReset { members += #","conversationReset":true"# }
         return members
     }
 

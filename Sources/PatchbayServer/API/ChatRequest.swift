@@ -44,14 +44,24 @@ public struct ChatRequest: Sendable, Equatable {
     public var messages: [ChatMessage]
     /// The shape the client used.
     public var shape: Shape
+    /// The conversation to continue (or to create under this id), if the client named one.
+    public var conversationID: String?
 
     /// Creates a request.
-    public init(assistantType: String = "default", stream: Bool = true, messages: [ChatMessage], shape: Shape = .messages) {
+    public init(
+        assistantType: String = "default", stream: Bool = true, messages: [ChatMessage], shape: Shape = .messages,
+        conversationID: String? = nil
+    ) {
         self.assistantType = assistantType
         self.stream = stream
         self.messages = messages
         self.shape = shape
+        self.conversationID = conversationID
     }
+
+    /// Whether the server keeps this turn: the widget shape always does, the `messages` shape
+    /// only when the client names a conversation (without one it stays stateless).
+    public var isConversational: Bool { conversationID != nil || shape == .messageAndHistory }
 }
 
 extension ChatRequest {
@@ -61,6 +71,7 @@ extension ChatRequest {
         var history: [WireHistoryEntry]?
         var assistantType: String?
         var stream: Bool?
+        var conversationId: String?
     }
 
     private struct WireMessage: Decodable {
@@ -92,6 +103,15 @@ extension ChatRequest {
             throw APIError(.invalidRequest, "assistantType must not be empty.", field: "assistantType")
         }
         var request = ChatRequest(assistantType: assistantType, stream: wire.stream ?? true, messages: [])
+        if let id = wire.conversationId {
+            // Ids end up in URLs, logs and SQLite: keep them to a safe alphabet.
+            guard (1...128).contains(id.utf8.count),
+                  id.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
+            else {
+                throw APIError(.invalidRequest, "conversationId must be 1 to 128 of A-Z, a-z, 0-9, '-', '_' and '.'.", field: "conversationId")
+            }
+            request.conversationID = id
+        }
 
         switch (wire.messages, wire.message) {
         case (.some, .some):
@@ -114,6 +134,10 @@ extension ChatRequest {
             }
             guard !request.messages[last].content.allSatisfy(\.isWhitespace) else {
                 throw APIError(.invalidRequest, "messages[\(last)].content must not be empty.", field: "messages[\(last)].content")
+            }
+            // A stored conversation grows by one user message per turn.
+            if request.conversationID != nil, last != request.messages.count - 1 {
+                throw APIError(.invalidRequest, "With a conversationId, the last message must be the user's new message.", field: "messages")
             }
         case (nil, .some(let message)):
             request.shape = .messageAndHistory
@@ -168,5 +192,11 @@ extension ChatRequest {
         @unknown default:
             return APIError(.invalidRequest, "The request body could not be read.")
         }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
     }
 }

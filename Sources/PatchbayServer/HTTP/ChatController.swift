@@ -4,6 +4,8 @@ import Logging
 import NIOCore
 import PatchbayConfig
 import PatchbayPluginHost
+import PatchbayStorage
+import Synchronization
 
 /// `POST /api/chat`: one chat turn, streamed as Server-Sent Events or answered as one JSON body.
 struct ChatController: Sendable {
@@ -41,15 +43,30 @@ struct ChatController: Sendable {
             throw APIError(.providerUnavailable, "The assistant '\(route.assistant.id)' is not available right now.")
         }
 
-        let events: AsyncStream<PluginEvent>
-        do {
-            events = try instance.startChat(requestJSON: Self.pluginRequestJSON(chat, assistant: route.assistant, requestID: context.requestID))
-        } catch {
-            logger.error("plugin refused to start the call: \(error.message)")
-            throw APIError(.internalError, "Something went wrong while answering. Please try again.")
+        // The user's message is committed before the provider is called.
+        var turn: ConversationTurn? = nil
+        if chat.isConversational, let store = gateway.store {
+            do {
+                turn = try await ConversationTurn.begin(store: store, chat: chat, assistant: route.assistant, provider: route.provider.name)
+            } catch {
+                logger.error("conversation storage failed: \(error)")
+                throw APIError(.internalError, "Something went wrong while saving the conversation. Please try again.")
+            }
         }
         var reply = ChatReply(requestID: context.requestID, assistantType: route.assistant.id,
-                              provider: route.provider.name, model: route.assistant.model)
+                              provider: route.provider.name, model: route.assistant.model,
+                              conversationID: turn?.conversationID, contextWasReset: turn?.contextWasReset ?? false)
+        let record = ReplyRecord()
+
+        let events: AsyncStream<PluginEvent>
+        do {
+            let requestJSON = Self.pluginRequestJSON(chat, messages: turn?.context ?? chat.messages, assistant: route.assistant, requestID: context.requestID)
+            events = try instance.startChat(requestJSON: requestJSON)
+        } catch {
+            logger.error("plugin refused to start the call: \(error.message)")
+            await turn?.recordReply("", status: .error, errorCode: APIError.Code.internalError.rawValue, usage: nil, logger: logger)
+            throw APIError(.internalError, "Something went wrong while answering. Please try again.")
+        }
         let iterator = EventIterator(events.makeAsyncIterator())
 
         // Wait for the first event before choosing the status: a call that fails before any text
@@ -59,34 +76,59 @@ struct ChatController: Sendable {
             reply.usage = usage
             first = await iterator.next()
         }
-        if case .failed(let failure) = first { throw Self.clientError(for: failure, logger: logger) }
-
-        guard chat.stream else {
-            return try await Self.collect(first: first, rest: iterator, reply: reply, logger: logger)
+        if case .failed(let failure) = first {
+            let error = Self.clientError(for: failure, logger: logger)
+            await turn?.recordReply("", status: .error, errorCode: error.code.rawValue, usage: reply.usage, logger: logger)
+            throw error
         }
+
+        var headers: HTTPFields = [:]
+        if let id = turn?.conversationID { headers[.xConversationID] = id }
+        guard chat.stream else {
+            defer { Self.logCompletion(record, reply: reply, logger: logger) }
+            do {
+                let content = try await Self.collect(first: first, rest: iterator, reply: &reply, record: record, logger: logger)
+                await turn?.recordReply(content, status: .complete, usage: reply.usage, logger: logger)
+                headers[.contentType] = "application/json; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.jsonBody(content: content))))
+            } catch let error as APIError {
+                await turn?.recordReply(record.text, status: .error, errorCode: error.code.rawValue, usage: reply.usage, logger: logger)
+                throw error
+            }
+        }
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache, no-transform"
+        headers[.xAccelBuffering] = "no"  // keeps nginx-style proxies from buffering
         return Response(
             status: .ok,
-            headers: [
-                .contentType: "text/event-stream; charset=utf-8",
-                .cacheControl: "no-cache, no-transform",
-                .xAccelBuffering: "no",
-            ],
-            body: ResponseBody { [request, reply, first, logger] writer in
-                // Cancels this task, and so the plugin's call, as soon as the client goes away.
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await Self.stream(first: first, rest: iterator, reply: reply, to: &writer, logger: logger)
+            headers: headers,
+            body: ResponseBody { [request, reply, first, logger, turn] writer in
+                do {
+                    // Cancels this task, and so the plugin's call, as soon as the client goes away.
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        try await Self.stream(first: first, rest: iterator, reply: reply, record: record, to: &writer, logger: logger)
+                    }
+                } catch {
+                    // The client went away, or its connection failed mid-write: the call is over
+                    // for us; what was said so far is kept as a cancelled reply below.
+                    logger.debug("stream ended early: \(error)")
                 }
-                try await writer.finish(nil)
+                // Outside the cancelled scope, so storage still runs after a disconnect.
+                let outcome = record.outcome
+                await turn?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: record.usage, logger: logger)
+                Self.logCompletion(record, reply: reply, logger: logger)
+                try? await writer.finish(nil)
             }
         )
     }
 
-    private static func stream(first: PluginEvent?, rest iterator: EventIterator, reply: ChatReply,
+    private static func stream(first: PluginEvent?, rest iterator: EventIterator, reply: ChatReply, record: ReplyRecord,
                                to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
         var reply = reply
         var event = first
         let allocator = ByteBufferAllocator()
         while let current = event {
+            record.observe(current)
             switch current {
             case .delta(let text):
                 try await writer.write(ChatReply.deltaFrame(text, allocator: allocator))
@@ -95,10 +137,11 @@ struct ChatController: Sendable {
             case .done(let finishReason):
                 reply.finishReason = finishReason
                 try await writer.write(reply.finalFrame(allocator: allocator))
-                logger.info("chat completed", metadata: reply.logMetadata)
                 return
             case .failed(let failure):
-                try await writer.write(reply.errorFrame(clientError(for: failure, logger: logger), allocator: allocator))
+                let error = clientError(for: failure, logger: logger)
+                record.fail(error.code)
+                try await writer.write(reply.errorFrame(error, allocator: allocator))
                 return
             }
             event = await iterator.next()
@@ -107,28 +150,35 @@ struct ChatController: Sendable {
         try Task.checkCancellation()
     }
 
-    private static func collect(first: PluginEvent?, rest iterator: EventIterator, reply: ChatReply, logger: Logger) async throws -> Response {
-        var reply = reply
-        var content = ""
+    private static func collect(first: PluginEvent?, rest iterator: EventIterator, reply: inout ChatReply,
+                                record: ReplyRecord, logger: Logger) async throws -> String {
         var event = first
         while let current = event {
+            record.observe(current)
             switch current {
-            case .delta(let text): content += text
+            case .delta: break
             case .usage(let usage): reply.usage = usage
             case .done(let finishReason):
                 reply.finishReason = finishReason
-                logger.info("chat completed", metadata: reply.logMetadata)
-                return Response(
-                    status: .ok,
-                    headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: reply.jsonBody(content: content)))
-                )
+                return record.text
             case .failed(let failure):
-                throw clientError(for: failure, logger: logger)
+                let error = clientError(for: failure, logger: logger)
+                record.fail(error.code)
+                throw error
             }
             event = await iterator.next()
         }
         throw APIError(.internalError, "Something went wrong while answering. Please try again.")
+    }
+
+    private static func logCompletion(_ record: ReplyRecord, reply: ChatReply, logger: Logger) {
+        var metadata = reply.logMetadata
+        metadata["outcome"] = .string(record.outcome.status.rawValue)
+        if let usage = record.usage {
+            metadata["tokens.input"] = .stringConvertible(usage.inputTokens)
+            metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
+        }
+        logger.info("chat ended", metadata: metadata)
     }
 
     /// Logs the plugin's own words and returns what the client may see.
@@ -142,7 +192,7 @@ struct ChatController: Sendable {
     }
 
     /// The request in the ABI's schema (version 1).
-    static func pluginRequestJSON(_ chat: ChatRequest, assistant: AssistantSettings, requestID: String) -> String {
+    static func pluginRequestJSON(_ chat: ChatRequest, messages: [ChatMessage], assistant: AssistantSettings, requestID: String) -> String {
         struct PluginRequest: Encodable {
             var request_id: String
             var model: String
@@ -155,7 +205,7 @@ struct ChatController: Sendable {
         }
         let request = PluginRequest(
             request_id: requestID, model: assistant.model, system: assistant.systemPrompt,
-            messages: chat.messages, stream: chat.stream, temperature: assistant.temperature,
+            messages: messages, stream: chat.stream, temperature: assistant.temperature,
             max_tokens: assistant.maxTokens, top_p: assistant.topP
         )
         // Encoding plain strings and numbers cannot fail.
@@ -189,5 +239,42 @@ extension ChatReply {
             metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
         }
         return metadata
+    }
+}
+
+/// What a reply amounted to, gathered while it streams, read once it has ended — by the
+/// response writer after the (possibly cancelled) streaming scope.
+final class ReplyRecord: Sendable {
+    private struct State {
+        var text = ""
+        var usage: TokenUsage?
+        var finished = false
+        var errorCode: APIError.Code?
+    }
+
+    private let state = Mutex(State())
+
+    func observe(_ event: PluginEvent) {
+        state.withLock { state in
+            switch event {
+            case .delta(let text): state.text += text
+            case .usage(let usage): state.usage = usage
+            case .done: state.finished = true
+            case .failed: break
+            }
+        }
+    }
+
+    func fail(_ code: APIError.Code) { state.withLock { $0.errorCode = code } }
+
+    var text: String { state.withLock { $0.text } }
+    var usage: TokenUsage? { state.withLock { $0.usage } }
+
+    /// complete, error (with its code), or — neither done nor failed — cancelled.
+    var outcome: (status: MessageStatus, errorCode: String?) {
+        state.withLock { state in
+            if let code = state.errorCode { return (.error, code.rawValue) }
+            return state.finished ? (.complete, nil) : (.cancelled, nil)
+        }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import PatchbayConfig
 import PatchbayPluginHost
 
 /// `GET /health`, `GET /api/providers`, `GET /api/assistants`: what the host is and can do.
@@ -19,8 +21,10 @@ struct InfoController: Sendable {
         var status: String
         var version: String
         var uptimeSeconds: Double
+        struct Stats: Encodable { var totalConversations: Int; var totalMessages: Int; var activeConversations: Int }
         var plugins: [Plugin]
         var providers: [Provider]
+        var stats: Stats?
     }
 
     @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
@@ -34,9 +38,23 @@ struct InfoController: Sendable {
             plugins: routes.catalog.plugins.map { .init(name: $0.name, version: $0.version) },
             providers: routes.providers.map {
                 .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
-            }
+            },
+            stats: try await statistics(logger: context.logger)
         )
         return try Self.json(health)
+    }
+
+    /// Conversation counts; "active" means a turn within the last hour (the default conversation timeout).
+    private func statistics(logger: Logger) async throws -> Health.Stats? {
+        guard let store = gateway.store else { return nil }
+        do {
+            let since = Date().addingTimeInterval(-TimeInterval(AssistantSettings.defaultConversationTimeout))
+            let stats = try await store.statistics(activeSince: since)
+            return .init(totalConversations: stats.totalConversations, totalMessages: stats.totalMessages, activeConversations: stats.activeConversations)
+        } catch {
+            logger.error("health: storage statistics failed: \(error)")
+            throw APIError(.internalError, "Storage is not answering.")
+        }
     }
 
     struct Providers: Encodable {
@@ -76,12 +94,6 @@ struct InfoController: Sendable {
     }
 
     private static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
-        )
+        try JSONResponse.make(value)
     }
 }

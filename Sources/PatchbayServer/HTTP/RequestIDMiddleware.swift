@@ -64,6 +64,8 @@ struct RequestIDMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// `X-Request-ID`.
     static let xRequestID = Self("X-Request-ID")!
+    /// `X-Conversation-ID`: the stored conversation a chat turn belongs to.
+    static let xConversationID = Self("X-Conversation-ID")!
     /// `X-Accel-Buffering`: `no` keeps nginx-style proxies from buffering a stream.
     static let xAccelBuffering = Self("X-Accel-Buffering")!
 }

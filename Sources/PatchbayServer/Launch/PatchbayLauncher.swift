@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PatchbayConfig
 import PatchbayPluginHost
+import PatchbayStorage
 
 /// What the `patchbay` commands do, kept out of the executable so tests can run it.
 public enum PatchbayLauncher {
@@ -43,7 +44,10 @@ public enum PatchbayLauncher {
         logger: Logger
     ) async throws {
         let routes = try Self.routes(configPath: configPath, pluginsDirectory: pluginsDirectory, logger: logger)
-        let gateway = Gateway(routes: routes, logger: logger)
+        let databasePath = resolve(routes.configuration.storage.sqlitePath, relativeTo: configPath)
+        let store = try SQLiteConversationStore(path: databasePath, logger: logger)
+        logger.info("conversations stored in \(databasePath)")
+        let gateway = Gateway(routes: routes, store: store, logger: logger)
         let server = routes.configuration.server
         let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port)
         try await app.runService()

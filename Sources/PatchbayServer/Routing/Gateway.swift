@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PatchbayStorage
 import Synchronization
 
 /// The host's live state: the current routing, and what it reports about itself.
@@ -12,11 +13,14 @@ public final class Gateway: Sendable {
     public let startedAt: ContinuousClock.Instant
     /// The host's logger.
     public let logger: Logger
+    /// Where conversations are kept; without one, every chat turn is stateless.
+    public let store: (any ConversationStore)?
 
     /// Creates the gateway with its first routing.
-    public init(routes: RouteTable, logger: Logger) {
+    public init(routes: RouteTable, store: (any ConversationStore)? = nil, logger: Logger) {
         self.current = Mutex(routes)
         self.startedAt = .now
+        self.store = store
         self.logger = logger
     }
 

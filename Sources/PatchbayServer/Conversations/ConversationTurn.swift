@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import PatchbayConfig
+import PatchbayPluginHost
+import PatchbayStorage
+
+/// The storage side of one chat turn: which conversation it belongs to, what context goes to the
+/// provider, and the record of the reply once it has ended — however it ended.
+struct ConversationTurn: Sendable {
+    let store: any ConversationStore
+    /// The conversation's id, sent back to the client.
+    let conversationID: String
+    /// Whether inactivity reset the context before this turn (the reply says so).
+    let contextWasReset: Bool
+    /// What the provider sees, system prompt excluded: the stored context, then the new message.
+    let context: [ChatMessage]
+    let assistant: AssistantSettings
+    let provider: String
+
+    /// Finds or creates the conversation, commits the user's message **before** the provider
+    /// is called, and assembles the context.
+    static func begin(
+        store: any ConversationStore,
+        chat: ChatRequest,
+        assistant: AssistantSettings,
+        provider: String,
+        now: Date = Date()
+    ) async throws -> ConversationTurn {
+        // The decoder guarantees a final user message whenever a conversation is involved.
+        let newMessage = chat.messages[chat.messages.count - 1]
+        let id = chat.conversationID ?? UUID().uuidString.lowercased()
+        var reset = false
+        var history: [StoredMessage] = []
+
+        if let conversation = try await store.conversation(id: id) {
+            // The server is the memory: a known conversation ignores the client's copy of history.
+            if now.timeIntervalSince(conversation.updatedAt) > TimeInterval(assistant.conversationTimeout) {
+                _ = try await store.resetContext(conversationID: id, at: now)
+                reset = true
+            } else {
+                history = try await store.contextMessages(conversationID: id, limit: assistant.maxConversationLength)
+            }
+        } else {
+            // An unknown conversation is seeded with what the client remembers.
+            let seed = chat.messages.dropLast().map {
+                NewMessage(role: MessageRole($0.role), content: $0.content, createdAt: now, assistantType: assistant.id)
+            }
+            _ = try await store.createConversation(id: id, assistantType: assistant.id, seed: Array(seed), at: now)
+            history = try await store.contextMessages(conversationID: id, limit: assistant.maxConversationLength)
+        }
+        try await store.append(
+            NewMessage(role: .user, content: newMessage.content, createdAt: now, assistantType: assistant.id),
+            to: id
+        )
+        let context = history.map { ChatMessage(role: ChatRole($0.role), content: $0.content) } + [newMessage]
+        return ConversationTurn(
+            store: store, conversationID: id, contextWasReset: reset, context: context,
+            assistant: assistant, provider: provider
+        )
+    }
+
+    /// Stores the reply. Never throws: the client's answer does not depend on it; a failure is logged.
+    func recordReply(_ text: String, status: MessageStatus, errorCode: String? = nil, usage: TokenUsage?, logger: Logger) async {
+        let message = NewMessage(
+            role: .assistant, content: text, createdAt: Date(), assistantType: assistant.id,
+            provider: provider, model: assistant.model,
+            usage: usage.map { TokenCounts(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens) },
+            status: status, errorCode: errorCode
+        )
+        do {
+            try await store.append(message, to: conversationID)
+        } catch {
+            logger.error("could not store the reply", metadata: ["conversation.id": .string(conversationID), "error": .string("\(error)")])
+        }
+    }
+}
+
+extension MessageRole {
+    init(_ role: ChatRole) {
+        switch role {
+        case .system: self = .system
+        case .user: self = .user
+        case .assistant: self = .assistant
+        }
+    }
+}
+
+extension ChatRole {
+    init(_ role: MessageRole) {
+        switch role {
+        case .system: self = .system
+        case .user: self = .user
+        case .assistant: self = .assistant
+        }
+    }
+}
