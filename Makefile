@@ -8,7 +8,7 @@ PLUGINS_DIR ?= provider-plugins
 # `make run` serves a release build; `make run BUILD=debug` builds faster.
 BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
-PROVIDER_PLUGINS ?= EchoProvider
+PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
 
 .PHONY: all deps build plugins run test check clean

@@ -14,6 +14,10 @@ let package = Package(
         .library(name: "CPatchbayPlugin", targets: ["CPatchbayPlugin"]),
         // Provider plugins: shared libraries the host opens with dlopen.
         .library(name: "EchoProvider", type: .dynamic, targets: ["EchoProvider"]),
+        .library(name: "OpenAIProvider", type: .dynamic, targets: ["OpenAIProvider"]),
+        .library(name: "AnthropicProvider", type: .dynamic, targets: ["AnthropicProvider"]),
+        // A fake OpenAI/Anthropic upstream for tests and benchmarks.
+        .executable(name: "fake-upstream", targets: ["fake-upstream"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
         .library(name: "MinimalSwiftProvider", type: .dynamic, targets: ["MinimalSwiftProvider"]),
     ],
@@ -32,6 +36,7 @@ let package = Package(
 
         // MARK: System libraries
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Host
         .target(
@@ -84,6 +89,47 @@ let package = Package(
 
         // MARK: Plugins (reach the host only through CPatchbayPlugin's header)
         .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: "."),
+        // The kit Swift plugins link: entry-point boilerplate, libcurl transport, SSE, retries.
+        // It is plugin code: it reaches the host only through the header.
+        .target(
+            name: "PatchbayPluginKit",
+            dependencies: ["CPatchbayPlugin", "CCurl"],
+            path: "Plugins/PatchbayPluginKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OpenAIProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/OpenAIProvider",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AnthropicProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/AnthropicProvider",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The fake upstream (tests and benchmarks)
+        .target(
+            name: "FakeUpstream",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fake-upstream",
+            dependencies: [
+                "FakeUpstream",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MinimalSwiftProvider",
             dependencies: ["CPatchbayPlugin"],
@@ -98,12 +144,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PatchbayStorageTests",
+            dependencies: ["PatchbayStorage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PluginKitTests",
+            dependencies: ["PatchbayPluginKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PatchbayTests",
             dependencies: [
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayServer",
                 "CPatchbayPlugin",
+                "PatchbayStorage",
+                "FakeUpstream",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

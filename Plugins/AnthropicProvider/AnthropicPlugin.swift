@@ -1,0 +1,57 @@
+import CPatchbayPlugin
+import PatchbayPluginKit
+
+/// The Anthropic provider: the Messages API, streamed.
+///
+/// ```yaml
+/// anthropic:
+///   plugin: anthropic
+///   base_url: https://api.anthropic.com
+///   api_key: "${ANTHROPIC_API_KEY}"
+///   anthropic_version: "2023-06-01"   # the anthropic-version header
+///   max_tokens: 4096                   # sent when the assistant sets none (the API requires it)
+///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
+/// ```
+public final class AnthropicPlugin: ProviderPlugin {
+    public static let name = "anthropic"
+    public static let version = "1.0.0"
+    public static let manifest = PluginManifest(
+        capabilities: [.stream, .usage, .cancel, "retry"],
+        models: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "claude-3-5-haiku-latest"],
+        description: "Anthropic Messages API"
+    )
+
+    static let knownKeys = UpstreamSettings.keys.union(["anthropic_version", "max_tokens"])
+
+    private let format: AnthropicWireFormat
+    private let transport: HTTPTransport
+    private let log: HostLog
+
+    public static func checkSettings(_ settings: PluginSettings) throws {
+        _ = try AnthropicWireFormat(settings)
+    }
+
+    public init(settings: PluginSettings, log: HostLog) throws {
+        format = try AnthropicWireFormat(settings)
+        transport = try format.upstream.makeTransport(threadName: "pb-anthropic", userAgent: "patchbay-anthropic/\(Self.version)")
+        self.log = log
+        log.info("anthropic: ready for \(format.upstream.baseURL)")
+    }
+
+    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
+        try UpstreamChatCall.start(
+            request, format: format, transport: transport, policy: format.upstream.retryPolicy,
+            events: events, log: log, secrets: [format.upstream.apiKey]
+        )
+    }
+
+    public func shutdown() {
+        transport.shutdown()
+    }
+}
+
+/// The plugin's one exported symbol.
+@_cdecl("patchbay_plugin_entry_v1")
+public func patchbayPluginEntryV1(_ hostMajor: UInt16, _ hostMinor: UInt16) -> UnsafePointer<patchbay_plugin_descriptor>? {
+    PluginExport.descriptor(for: AnthropicPlugin.self, hostMajor: hostMajor, hostMinor: hostMinor)
+}

@@ -1,0 +1,61 @@
+import CPatchbayPlugin
+import PatchbayPluginKit
+
+/// The OpenAI provider: Chat Completions, streamed, against api.openai.com or any compatible
+/// server (Ollama, vLLM, llama.cpp's server, Azure-style gateways) through `base_url`.
+///
+/// ```yaml
+/// openai:
+///   plugin: openai
+///   base_url: https://api.openai.com/v1
+///   api_key: "${OPENAI_API_KEY}"
+///   organization: org-…            # optional: OpenAI-Organization
+///   project: proj_…                # optional: OpenAI-Project
+///   max_tokens_field: max_tokens   # or max_completion_tokens (newer models)
+///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
+/// ```
+public final class OpenAIPlugin: ProviderPlugin {
+    public static let name = "openai"
+    public static let version = "1.0.0"
+    public static let manifest = PluginManifest(
+        capabilities: [.stream, .usage, .cancel, "retry", "openai-compatible"],
+        models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini"],
+        description: "OpenAI Chat Completions, or any OpenAI-compatible server via base_url"
+    )
+
+    static let knownKeys = UpstreamSettings.keys.union(["organization", "project", "max_tokens_field"])
+
+    private let format: OpenAIWireFormat
+    private let upstream: UpstreamSettings
+    private let transport: HTTPTransport
+    private let log: HostLog
+
+    public static func checkSettings(_ settings: PluginSettings) throws {
+        _ = try OpenAIWireFormat(settings)
+    }
+
+    public init(settings: PluginSettings, log: HostLog) throws {
+        format = try OpenAIWireFormat(settings)
+        upstream = format.upstream
+        transport = try upstream.makeTransport(threadName: "pb-openai", userAgent: "patchbay-openai/\(Self.version)")
+        self.log = log
+        log.info("openai: ready for \(upstream.baseURL)")
+    }
+
+    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
+        try UpstreamChatCall.start(
+            request, format: format, transport: transport, policy: upstream.retryPolicy,
+            events: events, log: log, secrets: [upstream.apiKey]
+        )
+    }
+
+    public func shutdown() {
+        transport.shutdown()
+    }
+}
+
+/// The plugin's one exported symbol.
+@_cdecl("patchbay_plugin_entry_v1")
+public func patchbayPluginEntryV1(_ hostMajor: UInt16, _ hostMinor: UInt16) -> UnsafePointer<patchbay_plugin_descriptor>? {
+    PluginExport.descriptor(for: OpenAIPlugin.self, hostMajor: hostMajor, hostMinor: hostMinor)
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// One chat call against an upstream API: attempts under a ``RetryPolicy`` on an
+/// ``HTTPTransport``, the reply read by a ``ChatWireFormat``, events emitted by the ABI's rules.
+///
+/// A retry happens only while nothing has reached the client; once a delta has been emitted, a
+/// failure ends the call. The upstream's error message is logged (secrets redacted), and goes
+/// into the ERROR event for the host, which decides what a client sees.
+public enum UpstreamChatCall {
+    /// Starts the call and returns at once; the returned handle cancels it.
+    /// - Parameter secrets: values (API keys) that must never appear in a log line or event.
+    public static func start<Format: ChatWireFormat>(
+        _ request: ChatCallRequest,
+        format: Format,
+        transport: HTTPTransport,
+        policy: RetryPolicy,
+        events: ChatEventSink,
+        log: HostLog,
+        secrets: [String]
+    ) throws -> any ChatCallHandle {
+        let upstreamRequest = try format.makeRequest(for: request)
+        let driver = RetryDriver(transport: transport, policy: policy, log: log) { attempt in
+            let reader = UpstreamAttempt(
+                attempt: attempt, events: events, decoder: format.makeDecoder(for: request),
+                format: format, streaming: request.stream, secrets: secrets
+            )
+            attempt.track(transport.start(upstreamRequest, delegate: reader))
+        } completion: { result in
+            switch result {
+            case .success:
+                if !events.isFinished {
+                    events.fail(ChatError(code: .internalError, message: "the reply ended without a terminal event"))
+                }
+            case .failure(let error) where error.code == .cancelled:
+                break  // the kit emits CANCELLED itself
+            case .failure(let error):
+                let failure = ChatError(error)
+                log.warning("upstream call \(request.requestID) failed: \(failure)")
+                events.fail(failure)
+            }
+        }
+        driver.start()
+        return driver
+    }
+}
+
+/// Reads one attempt's response on the event thread and reports to the retry driver.
+final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
+    /// Error bodies are for the log: keep a bounded prefix.
+    private static var maxErrorBody: Int { 64 * 1024 }
+    /// A non-streamed reply larger than this is refused rather than held in memory.
+    private static var maxBody: Int { 16 * 1024 * 1024 }
+
+    private let attempt: RetryDriver.Attempt
+    private let events: ChatEventSink
+    private let decoder: Format.Decoder
+    private let format: Format
+    private let streaming: Bool
+    private let secrets: [String]
+    private var status = 0
+    private var buffer: [UInt8] = []
+    private var parser = SSEParser()
+    private var step = ChatReplyStep.more
+
+    init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: Format.Decoder, format: Format,
+         streaming: Bool, secrets: [String]) {
+        self.attempt = attempt
+        self.events = events
+        self.decoder = decoder
+        self.format = format
+        self.streaming = streaming
+        self.secrets = secrets
+    }
+
+    private var succeeded: Bool { (200..<300).contains(status) }
+
+    func didReceiveHead(_ head: HTTPResponseHead, transfer: HTTPTransfer) {
+        status = head.status
+    }
+
+    func didReceiveBody(_ bytes: UnsafeRawBufferPointer, transfer: HTTPTransfer) {
+        guard step == .more else { return }
+        guard succeeded else {
+            buffer.append(contentsOf: bytes.prefix(max(0, Self.maxErrorBody - buffer.count)))
+            return
+        }
+        guard streaming else {
+            guard buffer.count + bytes.count <= Self.maxBody else {
+                settle(.failed(ChatError(code: .providerError, message: "the upstream's reply is larger than \(Self.maxBody) bytes")), transfer)
+                return
+            }
+            buffer.append(contentsOf: bytes)
+            return
+        }
+        parser.feed(bytes) { event in
+            if step == .more { step = decoder.decode(event: event, into: events) }
+        }
+        if step != .more { settle(step, transfer) }
+    }
+
+    func didComplete(_ result: Result<HTTPResponseHead, HTTPTransportError>, transfer: HTTPTransfer) {
+        guard step == .more else { return }
+        switch result {
+        case .failure(let error):
+            attempt.failed(error, clientHasOutput: events.hasEmittedDelta)
+        case .success(let head) where !succeeded:
+            let message = SecretRedaction.redact(format.errorDescription(status: head.status, body: buffer), secrets: secrets)
+            attempt.failed(.httpStatus(head, message: message), clientHasOutput: events.hasEmittedDelta)
+        case .success:
+            if streaming {
+                parser.finish { event in
+                    if step == .more { step = decoder.decode(event: event, into: events) }
+                }
+                if step == .more { step = decoder.streamEnded(into: events) }
+            } else {
+                step = decoder.decode(body: buffer, into: events)
+            }
+            guard step != .more else {
+                let error = HTTPTransportError(code: .transferFailed, message: "the upstream's reply ended before it was complete")
+                attempt.failed(error, clientHasOutput: events.hasEmittedDelta)
+                return
+            }
+            settle(step, transfer)
+        }
+    }
+
+    /// The reply is over, one way or another: emit a failure, stop the transfer, tell the driver.
+    private func settle(_ step: ChatReplyStep, _ transfer: HTTPTransfer) {
+        self.step = step
+        if case .failed(var error) = step {
+            error.message = SecretRedaction.redact(error.message, secrets: secrets)
+            events.fail(error)
+            transfer.cancel()  // the rest of a broken reply is of no use
+        }
+        // A finished reply's transfer runs to its end, so its connection can be reused.
+        attempt.succeeded()
+    }
+}

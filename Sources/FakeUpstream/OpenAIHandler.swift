@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension FakeUpstream {
+    /// `POST /v1/chat/completions`.
+    func handleOpenAI(_ incoming: Request, context: FakeContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let (request, body, path, number) = try await receive(incoming)
+        let requestID = "req_fake_\(number)"
+
+        func headers(contentType: String, rateLimited: Bool = false) -> HTTPFields {
+            let elapsed = ContinuousClock.now - start
+            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            return [
+                .contentType: contentType,
+                Self.field("openai-organization"): "org-fake",
+                Self.field("openai-processing-ms"): String(ms),
+                Self.field("openai-project"): "proj_fake",
+                Self.field("openai-version"): "2020-10-01",
+                Self.field("x-ratelimit-limit-requests"): "10000",
+                Self.field("x-ratelimit-limit-tokens"): "50000000",
+                Self.field("x-ratelimit-remaining-requests"): rateLimited ? "0" : "9999",
+                Self.field("x-ratelimit-remaining-tokens"): rateLimited ? "0" : "49999974",
+                Self.field("x-ratelimit-reset-requests"): rateLimited ? "20s" : "6ms",
+                Self.field("x-ratelimit-reset-tokens"): "0s",
+                Self.field("x-request-id"): requestID,
+            ]
+        }
+        func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
+            var fields = headers(contentType: "application/json", rateLimited: status == 429)
+            if let retryAfter { fields[Self.field("retry-after")] = retryAfter }
+            return fixedResponse(status: status, headers: fields, body: body, path: path)
+        }
+
+        let authorization = request.headers[.authorization] ?? ""
+        let token =
+            authorization.lowercased().hasPrefix("bearer ")
+            ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+        guard !token.isEmpty else {
+            return errorResponse(401, OpenAIFormat.invalidAPIKey(token))
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
+            return errorResponse(400, OpenAIFormat.invalidJSON)
+        }
+        guard let model = json["model"] as? String else {
+            return errorResponse(400, OpenAIFormat.errorBody(message: "you must provide a model parameter", type: "invalid_request_error", code: nil))
+        }
+        guard let messages = json["messages"] as? [Any] else {
+            return errorResponse(
+                400,
+                OpenAIFormat.errorBody(
+                    message: "Missing required parameter: 'messages'.",
+                    type: "invalid_request_error",
+                    param: "messages",
+                    code: "missing_required_parameter"
+                )
+            )
+        }
+        let scenario: FakeScenario
+        do {
+            scenario = try self.scenario(for: request, model: model)
+        } catch let parseError {
+            return errorResponse(400, OpenAIFormat.errorBody(message: "fake-upstream: \(parseError.description)", type: "invalid_request_error", code: nil))
+        }
+        if let status = scenario.status {
+            return errorResponse(status, OpenAIFormat.statusBody(status, model: model, retryAfter: scenario.retryAfter), retryAfter: scenario.retryAfter)
+        }
+
+        let stream = json["stream"] as? Bool ?? false
+        if scenario.hang || (!stream && scenario.hangAfter != nil) {
+            try await waitBeforeResponding(request, context: context, duration: nil, path: path)
+        }
+        if !stream, scenario.dropAfter != nil {
+            try await dropWithoutResponse(context)
+        }
+
+        var deltas = scenario.deltas
+        var finishReason = "stop"
+        if let max = Self.intValue(json["max_completion_tokens"]) ?? Self.intValue(json["max_tokens"]), max >= 0, max < deltas.count {
+            deltas = Array(deltas.prefix(max))
+            finishReason = "length"
+        }
+        let includeUsage = ((json["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
+        let reply = OpenAIReply(
+            id: OpenAIFormat.id(requestNumber: number),
+            model: model,
+            deltas: deltas,
+            promptTokens: Self.countWords(messages: messages, system: nil),
+            finishReason: finishReason,
+            includeUsage: stream && includeUsage
+        )
+
+        if stream {
+            return streamResponse(
+                plan: OpenAIFormat.streamPlan(reply, scenario: scenario),
+                scenario: scenario,
+                headers: headers(contentType: "text/event-stream; charset=utf-8"),
+                path: path,
+                request: request
+            )
+        }
+        if scenario.intervalMilliseconds > 0 {
+            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltas.count), path: path)
+        }
+        var bytes = Array(OpenAIFormat.completion(reply).utf8)
+        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
+        return fixedResponse(status: 200, headers: headers(contentType: "application/json"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+    }
+}
