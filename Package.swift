@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PatchbayStorageTests",
-            dependencies: ["PatchbayStorage"],
+            dependencies: ["PatchbayStorage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

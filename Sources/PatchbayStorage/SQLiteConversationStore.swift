@@ -288,12 +288,13 @@ public final class SQLiteConversationStore: ConversationStore {
     }
 
     private func write<T: Sendable>(_ action: String, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let pool = self.pool
-        // An unstructured task does not inherit the caller's cancellation (GRDB would abort on it): once asked for,
-        // a write is carried out, so a request whose client went away still records its cancelled reply.
-        let task = Task { try await pool.write(updates) }
+        // GRDB's async `write` aborts when the calling task is cancelled. Its callback form runs on
+        // the writer queue regardless: once asked for, a write is carried out, so a request whose
+        // client went away still records its cancelled reply (and no unstructured task is needed).
         do {
-            return try await task.value
+            return try await withCheckedThrowingContinuation { continuation in
+                self.pool.asyncWrite(updates) { _, result in continuation.resume(with: result) }
+            }
         } catch {
             throw Self.storageError(error, action: action)
         }
