@@ -1,8 +1,10 @@
-/// The few pieces of JSON text the reader writes by hand for ``ProviderSettings/settingsJSON``:
-/// hand-written so keys keep file order and no Foundation encoder is needed.
-enum JSONText {
-    /// `value` as a JSON string literal.
-    static func string(_ value: String) -> String {
+/// JSON text written by hand, where an encoder would cost more or lose key order: the reader's
+/// ``ProviderSettings/settingsJSON`` and the server's per-delta SSE frames. The host's one
+/// JSON string escaper.
+public enum JSONText {
+    /// `value` as a JSON string literal, quotes included (RFC 8259 escaping; non-ASCII kept as
+    /// UTF-8; U+2028/U+2029 escaped for JavaScript embedders).
+    public static func string(_ value: String) -> String {
         var result = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -23,7 +25,7 @@ enum JSONText {
 
     /// A finite double as a JSON number. `Double.description` is already valid JSON for
     /// finite values ("0.7", "1e-05", "2.0").
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         value.description
     }
 }

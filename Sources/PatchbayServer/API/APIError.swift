@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PatchbayConfig
 
 /// An error as a client sees it: `{"error":{"message":"…","code":"…","details":{…}}}` with the
 /// HTTP status of its code. Messages are written for a widget's user; they never carry a key,
@@ -54,8 +55,8 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// The error object, as it appears in a JSON body and in a last SSE event.
     public var jsonObject: String {
-        var json = #"{"message":"# + JSONText.quoted(message) + #","code":""# + code.rawValue + #"""#
-        if let field { json += #","details":{"field":"# + JSONText.quoted(field) + "}" }
+        var json = #"{"message":"# + JSONText.string(message) + #","code":""# + code.rawValue + #"""#
+        if let field { json += #","details":{"field":"# + JSONText.string(field) + "}" }
         return json + "}"
     }
 

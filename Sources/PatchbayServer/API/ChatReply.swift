@@ -1,5 +1,6 @@
 import NIOCore
 import PatchbayPluginHost
+import PatchbayConfig
 
 /// The bytes of a chat reply: SSE frames when streaming, one JSON object otherwise.
 ///
@@ -26,7 +27,7 @@ struct ChatReply {
     static func deltaFrame(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: text.utf8.count + 40)
         buffer.writeString(#"data: {"content":"#)
-        buffer.writeString(JSONText.quoted(text))
+        buffer.writeString(JSONText.string(text))
         buffer.writeString(#","done":false}"# + "\n\n")
         return buffer
     }
@@ -43,20 +44,20 @@ struct ChatReply {
 
     /// The body of a non-streamed reply.
     func jsonBody(content: String) -> String {
-        let quoted = JSONText.quoted(content)
+        let quoted = JSONText.string(content)
         return #"{"content":"# + quoted + #","message":"# + quoted + #","done":true,"# + metadataMembers + "}"
     }
 
     private var metadataMembers: String {
-        var members = #""requestId":"# + JSONText.quoted(requestID)
-            + #","assistantType":"# + JSONText.quoted(assistantType)
-            + #","provider":"# + JSONText.quoted(provider)
-            + #","model":"# + JSONText.quoted(model)
+        var members = #""requestId":"# + JSONText.string(requestID)
+            + #","assistantType":"# + JSONText.string(assistantType)
+            + #","provider":"# + JSONText.string(provider)
+            + #","model":"# + JSONText.string(model)
         if let usage {
             members += #","usage":{"inputTokens":\#(usage.inputTokens),"outputTokens":\#(usage.outputTokens),"totalTokens":\#(usage.totalTokens)}"#
         }
-        if let finishReason { members += #","finishReason":"# + JSONText.quoted(finishReason) }
-        if let conversationID { members += #","conversationId":"# + JSONText.quoted(conversationID) }
+        if let finishReason { members += #","finishReason":"# + JSONText.string(finishReason) }
+        if let conversationID { members += #","conversationId":"# + JSONText.string(conversationID) }
         if contextWasReset { members += #","conversationReset":true"# }
         return members
     }
