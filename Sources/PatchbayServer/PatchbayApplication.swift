@@ -9,8 +9,11 @@ public enum PatchbayApplication {
     public static let defaultMaxBodyBytes = 262_144
 
     /// The router with every route and middleware, for tests and for `make`.
-    public static func router(gateway: Gateway, maxBodyBytes: Int = defaultMaxBodyBytes) -> Router<PatchbayRequestContext> {
+    public static func router(
+        gateway: Gateway, maxBodyBytes: Int = defaultMaxBodyBytes, strictTransportSecurity: String? = nil
+    ) -> Router<PatchbayRequestContext> {
         let router = Router(context: PatchbayRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(strictTransportSecurity: strictTransportSecurity))
         router.add(middleware: RequestIDMiddleware())
         ChatController(gateway: gateway, maxBodyBytes: maxBodyBytes).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)

@@ -15,12 +15,19 @@ struct PatchbayCommand: AsyncParsableCommand {
     )
 }
 
-/// Logs go to standard error; LOG_LEVEL (trace…critical) sets the level.
+/// Logs go to standard error, one JSON object per line (`LOG_FORMAT=text` for a human-readable
+/// form); LOG_LEVEL (trace…critical) sets the level.
 func makeLogger() -> Logger {
+    let environment = ProcessInfo.processInfo.environment
+    let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    let text = environment["LOG_FORMAT"] == "text"
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return handler
+        if text {
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return JSONLogHandler(label: label, level: level)
     }
     return Logger(label: "patchbay")
 }

@@ -38,6 +38,10 @@ struct ChatController: Sendable {
         var logger = context.logger
         logger[metadataKey: "assistant"] = .string(route.assistant.id)
         logger[metadataKey: "provider"] = .string(route.provider.name)
+        let requestLog = context.requestLog
+        requestLog.set("assistant", .string(route.assistant.id))
+        requestLog.set("provider", .string(route.provider.name))
+        requestLog.set("model", .string(route.assistant.model))
         guard let instance = route.provider.instance else {
             logger.warning("assistant unavailable: \(route.provider.unavailableReason ?? "provider not configured")")
             throw APIError(.providerUnavailable, "The assistant '\(route.assistant.id)' is not available right now.")
@@ -53,6 +57,7 @@ struct ChatController: Sendable {
                 throw APIError(.internalError, "Something went wrong while saving the conversation. Please try again.")
             }
         }
+        if let id = turn?.conversationID { requestLog.set("conversation.id", .string(id)) }
         var reply = ChatReply(requestID: context.requestID, assistantType: route.assistant.id,
                               provider: route.provider.name, model: route.assistant.model,
                               conversationID: turn?.conversationID, contextWasReset: turn?.contextWasReset ?? false)
@@ -85,7 +90,7 @@ struct ChatController: Sendable {
         var headers: HTTPFields = [:]
         if let id = turn?.conversationID { headers[.xConversationID] = id }
         guard chat.stream else {
-            defer { Self.logCompletion(record, reply: reply, logger: logger) }
+            defer { Self.logCompletion(record, reply: reply, requestLog: requestLog, logger: logger) }
             do {
                 let content = try await Self.collect(first: first, rest: iterator, reply: &reply, record: record, logger: logger)
                 await turn?.recordReply(content, status: .complete, usage: reply.usage, logger: logger)
@@ -102,7 +107,7 @@ struct ChatController: Sendable {
         return Response(
             status: .ok,
             headers: headers,
-            body: ResponseBody { [request, reply, first, logger, turn] writer in
+            body: ResponseBody { [request, reply, first, logger, turn, requestLog] writer in
                 do {
                     // Cancels this task, and so the plugin's call, as soon as the client goes away.
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
@@ -116,7 +121,7 @@ struct ChatController: Sendable {
                 // Outside the cancelled scope, so storage still runs after a disconnect.
                 let outcome = record.outcome
                 await turn?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: record.usage, logger: logger)
-                Self.logCompletion(record, reply: reply, logger: logger)
+                Self.logCompletion(record, reply: reply, requestLog: requestLog, logger: logger)
                 try? await writer.finish(nil)
             }
         )
@@ -171,14 +176,16 @@ struct ChatController: Sendable {
         throw APIError(.internalError, "Something went wrong while answering. Please try again.")
     }
 
-    private static func logCompletion(_ record: ReplyRecord, reply: ChatReply, logger: Logger) {
+    /// Fills the access-log record (the line the outer middleware writes) and logs the turn's end at debug.
+    private static func logCompletion(_ record: ReplyRecord, reply: ChatReply, requestLog: RequestLogRecord, logger: Logger) {
         var metadata = reply.logMetadata
         metadata["outcome"] = .string(record.outcome.status.rawValue)
         if let usage = record.usage {
             metadata["tokens.input"] = .stringConvertible(usage.inputTokens)
             metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
         }
-        logger.info("chat ended", metadata: metadata)
+        for (key, value) in metadata { requestLog.set(key, value) }
+        logger.debug("chat ended", metadata: metadata)
     }
 
     /// Logs the plugin's own words and returns what the client may see.

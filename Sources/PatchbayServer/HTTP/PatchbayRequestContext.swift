@@ -7,6 +7,8 @@ public struct PatchbayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request's id: the client's `X-Request-ID` when it sent a usable one, else a new one.
     public var requestID: String
+    /// What the route learned, for the access-log line (shared by every copy of the context).
+    public let requestLog = RequestLogRecord()
 
     /// Creates a context for a new request.
     public init(source: ApplicationRequestContextSource) {

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: security headers and `X-Process-Time` on every response, and one
+/// access-log line per request — written when the response has ended, so a stream's line
+/// carries its tokens and real duration.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    /// `Strict-Transport-Security`, for deployments behind TLS (nil: not sent).
+    let strictTransportSecurity: String?
+
+    /// A strict policy for the HTML the host serves: its own scripts and styles only, no inline code.
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response = try await next(request, context)
+        let headerTime = started.duration(to: .now)
+
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.referrerPolicy] = "no-referrer"
+        if response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        }
+        if let strictTransportSecurity { response.headers[.strictTransportSecurity] = strictTransportSecurity }
+        // Time spent producing the response head, in seconds (for a stream: until it began).
+        response.headers[.xProcessTime] = String(format: "%.6f", headerTime.seconds)
+
+        let line = AccessLine(request: request, status: response.status.code, requestID: response.headers[.xRequestID],
+                              record: context.requestLog, started: started, logger: context.logger)
+        guard response.body.contentLength == nil else {
+            line.write(outcome: nil)
+            return response
+        }
+        // A stream: log when its body has been written (or failed).
+        let body = response.body
+        response.body = ResponseBody { writer in
+            do {
+                try await body.write(writer)
+                line.write(outcome: nil)
+            } catch {
+                line.write(outcome: "client_gone")
+                throw error
+            }
+        }
+        return response
+    }
+
+    /// One access-log line's fixed part.
+    struct AccessLine: Sendable {
+        let method: String
+        let path: String
+        let status: Int
+        let requestID: String?
+        let record: RequestLogRecord
+        let started: ContinuousClock.Instant
+        let logger: Logger
+
+        init(request: Request, status: Int, requestID: String?, record: RequestLogRecord, started: ContinuousClock.Instant, logger: Logger) {
+            self.method = request.method.rawValue
+            self.path = request.uri.path
+            self.status = status
+            self.requestID = requestID
+            self.record = record
+            self.started = started
+            self.logger = logger
+        }
+
+        func write(outcome: String?) {
+            var metadata = record.metadata
+            metadata["http.method"] = .string(method)
+            metadata["http.path"] = .string(path)
+            metadata["http.status"] = .stringConvertible(status)
+            metadata["duration_ms"] = .stringConvertible((started.duration(to: .now).seconds * 1_000_000).rounded() / 1000)
+            if let requestID { metadata["request.id"] = .string(requestID) }
+            if let outcome { metadata["outcome"] = .string(outcome) }
+            logger.info("request", metadata: metadata)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Process-Time`: seconds spent producing the response head.
+    static let xProcessTime = Self("X-Process-Time")!
+    /// `Referrer-Policy`.
+    static let referrerPolicy = Self("Referrer-Policy")!
+}

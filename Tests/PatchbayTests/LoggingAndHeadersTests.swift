@@ -1,0 +1,108 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+import Testing
+
+@testable import PatchbayServer
+
+/// Collects what a JSONLogHandler writes.
+final class JSONLines: Sendable {
+    private let store = LineStore()
+    let output: JSONLogOutput
+    var all: [String] { store.lines }
+
+    init() {
+        let store = self.store
+        output = JSONLogOutput { line in store.append(line) }
+    }
+
+    final class LineStore: Sendable {
+        private let state = Mutex<[String]>([])
+        func append(_ line: String) { state.withLock { $0.append(line) } }
+        var lines: [String] { state.withLock { $0 } }
+    }
+
+    func logger(level: Logger.Level = .trace) -> Logger {
+        let output = self.output
+        return Logger(label: "patchbay") { label in JSONLogHandler(label: label, level: level, output: output) }
+    }
+
+    func objects() throws -> [[String: Any]] {
+        try all.map { line in
+            #expect(line.hasSuffix("}\n") && line.filter { $0 == "\n" }.count == 1, "one object per line")
+            return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+}
+
+@Suite("JSON logs, the access line, and response headers")
+struct LoggingAndHeadersTests {
+    @Test("one JSON object per line; numbers stay numbers; credentials are redacted whatever their value")
+    func jsonLines() throws {
+        let lines = JSONLines()
+        var logger = lines.logger()
+        logger[metadataKey: "request.id"] = "r-1"
+        logger.info("hello \"world\"\n", metadata: [
+            "http.status": .stringConvertible(200), "authorization": "Bearer sk-abc", "nested": ["api_key": "sk-def", "ok": "yes"],
+        ])
+        let object = try #require(try lines.objects().first)
+        #expect(object["level"] as? String == "info")
+        #expect(object["label"] as? String == "patchbay")
+        #expect(object["message"] as? String == "hello \"world\"\n")
+        #expect(object["request.id"] as? String == "r-1")
+        #expect(object["http.status"] as? Int == 200)
+        #expect(object["authorization"] as? String == "[redacted]")
+        #expect((object["nested"] as? [String: Any])?["api_key"] as? String == "[redacted]")
+        #expect((object["time"] as? String)?.hasSuffix("Z") == true)
+        #expect(!lines.all.joined().contains("sk-abc") && !lines.all.joined().contains("sk-def"))
+    }
+
+    @Test("a stream's access line is written when it ends, with method, path, status, duration, assistant, provider, model, tokens")
+    func accessLine() async throws {
+        let lines = JSONLines()
+        let gateway = try TestGateway.make(logger: lines.logger())
+        let app = Application(router: PatchbayApplication.router(gateway: gateway), logger: lines.logger())
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/api/chat", method: .post, headers: [.xRequestID: "acc-1"],
+                                                    body: ByteBuffer(string: #"{"message":"count these private words please"}"#))
+            #expect(response.status == .ok)
+        }
+        let access = try lines.objects().filter { $0["message"] as? String == "request" }
+        #expect(access.count == 1)
+        let line = try #require(access.first)
+        #expect(line["http.method"] as? String == "POST")
+        #expect(line["http.path"] as? String == "/api/chat")
+        #expect(line["http.status"] as? Int == 200)
+        #expect(line["request.id"] as? String == "acc-1")
+        #expect(line["assistant"] as? String == "default")
+        #expect(line["provider"] as? String == "echo")
+        #expect(line["model"] as? String == "echo-1")
+        #expect(line["tokens.output"] as? Int == 5, "tokens are known only at the stream's end")
+        #expect(line["outcome"] as? String == "complete")
+        #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true)
+        #expect(!lines.all.joined().contains("private words"), "message text is never logged")
+    }
+
+    @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured")
+    func securityHeaders() async throws {
+        let gateway = try TestGateway.make()
+        try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            for uri in ["/health", "/api/nothing"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.referrerPolicy] == "no-referrer")
+                #expect(response.headers[.xProcessTime].flatMap(Double.init) != nil)
+                #expect(response.headers[.strictTransportSecurity] == nil)
+                #expect(response.headers[.contentSecurityPolicy] == nil, "CSP is for HTML")
+            }
+        }
+        let hsts = "max-age=63072000; includeSubDomains"
+        try await Application(router: PatchbayApplication.router(gateway: gateway, strictTransportSecurity: hsts)).test(.router) { client in
+            let response = try await client.execute(uri: "/health", method: .get)
+            #expect(response.headers[.strictTransportSecurity] == hsts)
+        }
+    }
+}
