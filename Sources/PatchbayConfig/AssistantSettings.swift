@@ -24,6 +24,8 @@ public struct AssistantSettings: Sendable {
     /// Seconds of inactivity after which a conversation's context resets (`conversation_timeout:`,
     /// default 3600): older messages are kept but no longer sent.
     public var conversationTimeout: Int
+    /// Limits for callers of this assistant (`limits:`); empty when not given.
+    public var limits: LimitSettings
     /// Where the assistant's key is written.
     public var location: SourceLocation
 
@@ -45,6 +47,7 @@ public struct AssistantSettings: Sendable {
         systemPrompt: String? = nil,
         maxConversationLength: Int = AssistantSettings.defaultMaxConversationLength,
         conversationTimeout: Int = AssistantSettings.defaultConversationTimeout,
+        limits: LimitSettings = .init(),
         location: SourceLocation
     ) {
         self.id = id
@@ -58,6 +61,7 @@ public struct AssistantSettings: Sendable {
         self.systemPrompt = systemPrompt
         self.maxConversationLength = maxConversationLength
         self.conversationTimeout = conversationTimeout
+        self.limits = limits
         self.location = location
     }
 }

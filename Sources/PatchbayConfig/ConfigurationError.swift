@@ -14,6 +14,7 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
             case duplicateKey
             case invalidValue
             case unknownProvider
+            case unknownAssistant
             case unknownPlugin
             case invalidVariableReference
             case invalidEnvironment
@@ -41,6 +42,8 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         public static var invalidValue: Self { .init(.invalidValue) }
         /// An assistant names a provider the file does not define.
         public static var unknownProvider: Self { .init(.unknownProvider) }
+        /// An auth key names an assistant the file does not define.
+        public static var unknownAssistant: Self { .init(.unknownAssistant) }
         /// A provider names a plugin the host does not have (reported by the host, not the reader).
         public static var unknownPlugin: Self { .init(.unknownPlugin) }
         /// A `${...}` reference is malformed.

@@ -21,7 +21,8 @@ public enum ConfigurationReader {
     ///
     /// - Parameters:
     ///   - path: The file to read; error locations name it as given.
-    ///   - environment: Resolves `${VAR}` references and supplies `PORT`; the process's environment by default.
+    ///   - environment: Resolves `${VAR}` references and auth keys' `key_env`, and supplies `PORT`, `ALLOWED_ORIGINS` and
+    ///     `LOG_LEVEL`; the process's environment by default.
     public static func read(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -39,7 +40,8 @@ public enum ConfigurationReader {
     /// - Parameters:
     ///   - text: The YAML text.
     ///   - source: The name error locations use, usually the file the text came from.
-    ///   - environment: Resolves `${VAR}` references and supplies `PORT`; the process's environment by default.
+    ///   - environment: Resolves `${VAR}` references and auth keys' `key_env`, and supplies `PORT`, `ALLOWED_ORIGINS` and
+    ///     `LOG_LEVEL`; the process's environment by default.
     public static func parse(
         _ text: String,
         source: String,

@@ -1,11 +1,14 @@
 extension ConfigurationValidator {
-    static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants"]
-    static let serverKeys = ["host", "port"]
+    static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants", "auth", "limits", "logging"]
+    static let serverKeys = [
+        "host", "port", "cors_origins", "max_body_bytes", "trusted_proxies", "max_message_chars", "max_messages",
+        "header_timeout_ms", "body_timeout_ms", "max_streams_per_caller", "strict_transport_security",
+    ]
     static let pluginKeys = ["directory"]
     static let storageKeys = ["sqlite_path"]
     static let assistantKeys = [
         "name", "description", "provider", "model", "temperature", "max_tokens", "top_p", "system_prompt",
-        "max_conversation_length", "conversation_timeout",
+        "max_conversation_length", "conversation_timeout", "limits",
     ]
 
     /// What the top level should be, for messages about an empty or wrongly shaped file.
@@ -35,7 +38,10 @@ extension ConfigurationValidator {
             storage.sqlitePathLocation = location
         }
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
-        let assistants = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? []
+        let (assistants, assistantIDs) = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? ([], [])
+        let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()
+        let limits = fields["limits"].map { self.limits(section: $0) } ?? LimitSettings()
+        var logging = fields["logging"].map { self.logging($0) } ?? LoggingSettings()
 
         if let port = self.environment["PORT"], !port.isEmpty {
             // PORT wins over the file, as container platforms expect.
@@ -49,8 +55,10 @@ extension ConfigurationValidator {
                 )
             }
         }
+        self.applyEnvironment(to: &server, logging: &logging)
         return PatchbayConfiguration(
-            source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants
+            source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants,
+            auth: auth, limits: limits, logging: logging
         )
     }
 
@@ -69,6 +77,7 @@ extension ConfigurationValidator {
         if let port = self.integer(fields["port"]?.unlessNull, in: scope, range: 1...65535, expected: "an integer from 1 to 65535") {
             settings.port = port
         }
+        self.readProtection(fields, in: scope, into: &settings)
         return settings
     }
 
@@ -83,7 +92,7 @@ extension ConfigurationValidator {
     }
 
     /// A section's entries; a null section is an empty one, anything but a mapping is reported.
-    private mutating func sectionEntries(_ section: Field, shape: String) -> [YAMLMappingEntry]? {
+    mutating func sectionEntries(_ section: Field, shape: String) -> [YAMLMappingEntry]? {
         if let entries = section.value.mappingEntries { return entries }
         if section.value.isNull { return [] }
         if !section.value.isReported {
@@ -203,13 +212,15 @@ extension ConfigurationValidator {
 
     // MARK: assistants
 
-    private mutating func assistants(_ section: Field, providerNames: [String]?) -> [AssistantSettings] {
+    /// The valid assistants, and every assistant id declared (for checking auth keys), or `nil`
+    /// ids when the section itself is broken so keys are not blamed for it.
+    private mutating func assistants(_ section: Field, providerNames: [String]?) -> ([AssistantSettings], [String]?) {
         guard let entries = self.sectionEntries(section, shape: "a mapping from assistant ids to their settings") else {
-            return []
+            return ([], nil)
         }
-        return self.uniqueFields(of: entries, in: .section("assistants")).compactMap {
-            self.assistant($0, providerNames: providerNames)
-        }
+        let fields = self.uniqueFields(of: entries, in: .section("assistants"))
+        let assistants = fields.compactMap { self.assistant($0, providerNames: providerNames) }
+        return (assistants, fields.map(\.name))
     }
 
     private mutating func assistant(_ field: Field, providerNames: [String]?) -> AssistantSettings? {
@@ -250,6 +261,7 @@ extension ConfigurationValidator {
         let conversationTimeout = self.integer(
             fields["conversation_timeout"]?.unlessNull, in: scope, range: 1...31_536_000, expected: "a number of seconds from 1 to 31536000"
         )
+        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? LimitSettings()
 
         guard let provider, let model else { return nil }
         return AssistantSettings(
@@ -264,6 +276,7 @@ extension ConfigurationValidator {
             systemPrompt: systemPrompt,
             maxConversationLength: maxConversationLength ?? AssistantSettings.defaultMaxConversationLength,
             conversationTimeout: conversationTimeout ?? AssistantSettings.defaultConversationTimeout,
+            limits: limits,
             location: field.key.location
         )
     }

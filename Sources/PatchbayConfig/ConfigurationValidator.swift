@@ -103,6 +103,37 @@ struct ConfigurationValidator {
         return nil
     }
 
+    mutating func boolean(_ field: Field?, in scope: Scope) -> Bool? {
+        guard let field else { return nil }
+        if case .bool(let bool) = field.value.scalar?.value {
+            return bool
+        }
+        self.reportInvalid(field, in: scope, expected: "true or false")
+        return nil
+    }
+
+    /// The list's items, each as a field named `name[index]` so messages say which item is wrong;
+    /// `nil` when the field is absent or not a list (reported as not being `expected`).
+    mutating func items(_ field: Field?, in scope: Scope, expected: String) -> [Field]? {
+        guard let field else { return nil }
+        guard case .sequence(let items) = field.value.content else {
+            self.reportInvalid(field, in: scope, expected: expected)
+            return nil
+        }
+        return items.enumerated().map { index, item in Field(name: "\(field.name)[\(index)]", key: item, value: item) }
+    }
+
+    /// A scalar's text as written when it is a string or a number, for values such as ids and
+    /// digests that YAML may have typed as numbers (`id: 007`); `nil` for null, bools and collections.
+    static func scalarText(_ node: YAMLNode) -> String? {
+        guard let scalar = node.scalar else { return nil }
+        switch scalar.value {
+        case .string(let string): return string
+        case .int, .float: return scalar.text
+        case .null, .bool: return nil
+        }
+    }
+
     mutating func number(_ field: Field?, in scope: Scope, range: ClosedRange<Double>) -> Double? {
         guard let field else { return nil }
         let number: Double? =

@@ -15,6 +15,12 @@ public struct PatchbayConfiguration: Sendable {
     public var providers: [ProviderSettings]
     /// The assistants, in file order.
     public var assistants: [AssistantSettings]
+    /// Who may call the API.
+    public var auth: AuthSettings
+    /// Limits per caller, unless an auth key or an assistant sets its own.
+    public var limits: LimitSettings
+    /// How the server logs.
+    public var logging: LoggingSettings
 
     /// Creates a configuration; tests and embedders use this to skip the file.
     public init(
@@ -23,7 +29,10 @@ public struct PatchbayConfiguration: Sendable {
         plugins: PluginSettings = .init(),
         storage: StorageSettings = .init(),
         providers: [ProviderSettings] = [],
-        assistants: [AssistantSettings] = []
+        assistants: [AssistantSettings] = [],
+        auth: AuthSettings = .init(),
+        limits: LimitSettings = .init(),
+        logging: LoggingSettings = .init()
     ) {
         self.source = source
         self.server = server
@@ -31,6 +40,9 @@ public struct PatchbayConfiguration: Sendable {
         self.storage = storage
         self.providers = providers
         self.assistants = assistants
+        self.auth = auth
+        self.limits = limits
+        self.logging = logging
     }
 
     /// The provider declared under `providers:` with this key, if any.

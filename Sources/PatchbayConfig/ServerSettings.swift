@@ -1,18 +1,76 @@
-/// Where the HTTP server listens (the `server:` section).
+/// Where the HTTP server listens and how it protects itself (the `server:` section).
 public struct ServerSettings: Sendable {
     /// The address to bind; `127.0.0.1` unless the file says otherwise.
     public var host: String
     /// The TCP port, 1...65535; `8080` unless the file or the `PORT` environment variable says otherwise.
     public var port: Int
+    /// The origins browsers may call from (`cors_origins:`); empty (the default) allows none.
+    /// Each is `*` (any origin) or `scheme://host[:port]` with scheme `http` or `https`, written
+    /// as browsers send `Origin`: scheme and host lowercased, a default port (80 for http, 443
+    /// for https) dropped. The comma-separated `ALLOWED_ORIGINS` environment variable replaces
+    /// the file's list.
+    public var corsOrigins: [String]
+    /// The largest request body accepted, 1...16777216 bytes (`max_body_bytes:`, default 262144).
+    public var maxBodyBytes: Int
+    /// The proxies whose forwarding headers are believed (`trusted_proxies:`); empty by default.
+    public var trustedProxies: [IPNetwork]
+    /// The most characters one message's content may have (`max_message_chars:`, default 32000).
+    public var maxMessageChars: Int
+    /// The most entries a request's `messages` or `history` may have (`max_messages:`, default 200).
+    public var maxMessages: Int
+    /// How long a client may take to send request headers, in ms (`header_timeout_ms:`, default 10000).
+    public var headerTimeoutMilliseconds: Int
+    /// How long a client may take to send a request body, in ms (`body_timeout_ms:`, default 30000).
+    public var bodyTimeoutMilliseconds: Int
+    /// How many streamed (SSE) responses one caller may have open at once (`max_streams_per_caller:`, default 8).
+    public var maxStreamsPerCaller: Int
+    /// The `Strict-Transport-Security` header value to send (`strict_transport_security:`);
+    /// `nil` (the default) sends none. Checked to be a single-line value with a `max-age` directive.
+    public var strictTransportSecurity: String?
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
     /// The default port, `8080`.
     public static let defaultPort = 8080
+    /// The default of `max_body_bytes`, 256 KiB.
+    public static let defaultMaxBodyBytes = 262_144
+    /// The largest `max_body_bytes` accepted, 16 MiB.
+    public static let maximumMaxBodyBytes = 16_777_216
+    /// The default of `max_message_chars`.
+    public static let defaultMaxMessageChars = 32_000
+    /// The default of `max_messages`.
+    public static let defaultMaxMessages = 200
+    /// The default of `header_timeout_ms`.
+    public static let defaultHeaderTimeoutMilliseconds = 10_000
+    /// The default of `body_timeout_ms`.
+    public static let defaultBodyTimeoutMilliseconds = 30_000
+    /// The default of `max_streams_per_caller`.
+    public static let defaultMaxStreamsPerCaller = 8
 
     /// Creates server settings.
-    public init(host: String = ServerSettings.defaultHost, port: Int = ServerSettings.defaultPort) {
+    public init(
+        host: String = ServerSettings.defaultHost,
+        port: Int = ServerSettings.defaultPort,
+        corsOrigins: [String] = [],
+        maxBodyBytes: Int = ServerSettings.defaultMaxBodyBytes,
+        trustedProxies: [IPNetwork] = [],
+        maxMessageChars: Int = ServerSettings.defaultMaxMessageChars,
+        maxMessages: Int = ServerSettings.defaultMaxMessages,
+        headerTimeoutMilliseconds: Int = ServerSettings.defaultHeaderTimeoutMilliseconds,
+        bodyTimeoutMilliseconds: Int = ServerSettings.defaultBodyTimeoutMilliseconds,
+        maxStreamsPerCaller: Int = ServerSettings.defaultMaxStreamsPerCaller,
+        strictTransportSecurity: String? = nil
+    ) {
         self.host = host
         self.port = port
+        self.corsOrigins = corsOrigins
+        self.maxBodyBytes = maxBodyBytes
+        self.trustedProxies = trustedProxies
+        self.maxMessageChars = maxMessageChars
+        self.maxMessages = maxMessages
+        self.headerTimeoutMilliseconds = headerTimeoutMilliseconds
+        self.bodyTimeoutMilliseconds = bodyTimeoutMilliseconds
+        self.maxStreamsPerCaller = maxStreamsPerCaller
+        self.strictTransportSecurity = strictTransportSecurity
     }
 }

@@ -92,6 +92,7 @@ extension String {
             case "\"": body += "\\\""
             case "\\": body += "\\\\"
             case "\n": body += "\\n"
+            case "\r\n": body += "\\r\\n"
             case "\t": body += "\\t"
             case "\r": body += "\\r"
             default: body.append(character)

@@ -78,7 +78,7 @@ struct ConfigurationErrorTests {
     @Test("an empty file, or one with only comments or a bare '---', says so", arguments: ["", "# nothing yet\n", "---\n"])
     func emptyFile(text: String) {
         #expect(errorDescriptions(text) == [
-            "providers.yaml:1:1: the file is empty; expected a top-level mapping with keys server, plugins, storage, providers, assistants"
+            "providers.yaml:1:1: the file is empty; expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging"
         ])
         #expect(errors(text).first?.kind == .empty)
     }
@@ -86,7 +86,7 @@ struct ConfigurationErrorTests {
     @Test("a top level that is not a mapping says what it found")
     func topLevelList() {
         #expect(errorDescriptions("- openai\n- echo\n") == [
-            "providers.yaml:1:1: expected a top-level mapping with keys server, plugins, storage, providers, assistants, found list"
+            "providers.yaml:1:1: expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging, found list"
         ])
     }
 
@@ -105,7 +105,7 @@ struct ConfigurationErrorTests {
                 temprature: 0.7
             """)
         #expect(errorDescriptions(text) == [
-            "providers.yaml:7:5: unknown key 'temprature' in assistant 'default' (did you mean 'temperature'?); known keys: name, description, provider, model, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout"
+            "providers.yaml:7:5: unknown key 'temprature' in assistant 'default' (did you mean 'temperature'?); known keys: name, description, provider, model, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits"
         ])
         #expect(errors(text).first?.kind == .unknownKey)
     }
@@ -116,13 +116,13 @@ struct ConfigurationErrorTests {
             server: {host: 0.0.0.0, prot: 80}
             plugins: {dir: ./plugins}
             asistants: {}
-            logging: {level: debug}
+            metrics: {enabled: true}
             """
         #expect(errorDescriptions(text) == [
-            "providers.yaml:1:25: unknown key 'prot' in section 'server' (did you mean 'port'?); known keys: host, port",
+            "providers.yaml:1:25: unknown key 'prot' in section 'server' (did you mean 'port'?); known keys: host, port, cors_origins, max_body_bytes, trusted_proxies, max_message_chars, max_messages, header_timeout_ms, body_timeout_ms, max_streams_per_caller, strict_transport_security",
             "providers.yaml:2:11: unknown key 'dir' in section 'plugins'; known keys: directory",
-            "providers.yaml:3:1: unknown key 'asistants' at the top level (did you mean 'assistants'?); known keys: server, plugins, storage, providers, assistants",
-            "providers.yaml:4:1: unknown key 'logging' at the top level; known keys: server, plugins, storage, providers, assistants",
+            "providers.yaml:3:1: unknown key 'asistants' at the top level (did you mean 'assistants'?); known keys: server, plugins, storage, providers, assistants, auth, limits, logging",
+            "providers.yaml:4:1: unknown key 'metrics' at the top level; known keys: server, plugins, storage, providers, assistants, auth, limits, logging",
         ])
     }
 
@@ -363,7 +363,7 @@ struct ConfigurationErrorTests {
             "providers.yaml:6:19: provider 'openai': organization: '${' has no closing '}'; expected ${NAME} or ${NAME:-default}, NAME being letters, digits and underscores, not starting with a digit",
             "providers.yaml:7:5: provider 'openai': key 'provider_name' is reserved; it is set to the provider's name",
             "providers.yaml:8:20: provider 'openai': limits.rate must be a finite number (JSON has no infinity or NaN), found number .inf",
-            "providers.yaml:10:56: unknown key 'temprature' in assistant 'demo' (did you mean 'temperature'?); known keys: name, description, provider, model, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout",
+            "providers.yaml:10:56: unknown key 'temprature' in assistant 'demo' (did you mean 'temperature'?); known keys: name, description, provider, model, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits",
         ])
         #expect(!found.joined().contains(secret))
     }

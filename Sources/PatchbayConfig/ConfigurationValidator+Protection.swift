@@ -1,0 +1,402 @@
+/// The protection vocabulary: the server's limits and headers, `auth`, `limits` and `logging`.
+///
+/// No message here shows an API key, or what was written where a digest or a variable name
+/// belongs (it may be a key pasted in the wrong place).
+extension ConfigurationValidator {
+    static let authKeys = ["enabled", "keys"]
+    static let apiKeyKeys = ["id", "sha256", "key_env", "assistants", "limits"]
+    static let limitKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "tokens_per_day", "burst"]
+    static let loggingKeys = ["level", "format", "include_message_text"]
+
+    static let expectedOrigin = #""*" or an origin such as https://shop.example (http or https, a host and an optional port, no path)"#
+    static let expectedLevel = "one of \(LoggingSettings.levels.joined(separator: ", "))"
+
+    // MARK: server
+
+    /// The `server:` keys past `host` and `port`.
+    mutating func readProtection(_ fields: [String: Field], in scope: Scope, into settings: inout ServerSettings) {
+        if let items = self.items(fields["cors_origins"]?.unlessNull, in: scope, expected: "a list of origins") {
+            settings.corsOrigins = items.compactMap { item in
+                guard let text = self.string(item, in: scope) else { return nil }
+                guard let origin = Self.normalizedOrigin(text) else {
+                    self.reportInvalid(item, in: scope, expected: Self.expectedOrigin)
+                    return nil
+                }
+                return origin
+            }
+        }
+        if let bytes = self.integer(
+            fields["max_body_bytes"]?.unlessNull, in: scope, range: 1...ServerSettings.maximumMaxBodyBytes,
+            expected: "an integer from 1 to \(ServerSettings.maximumMaxBodyBytes)"
+        ) {
+            settings.maxBodyBytes = bytes
+        }
+        if let items = self.items(fields["trusted_proxies"]?.unlessNull, in: scope, expected: "a list of IP addresses or CIDR blocks") {
+            settings.trustedProxies = items.compactMap { item in
+                guard let text = self.string(item, in: scope) else { return nil }
+                switch IPNetwork.problem(with: text) {
+                case nil:
+                    return IPNetwork(text)
+                case .syntax:
+                    self.reportInvalid(item, in: scope, expected: "an IPv4 or IPv6 address or a CIDR block such as 10.0.0.0/8")
+                case .prefixTooLong(let length, let maximum):
+                    let family = maximum == 32 ? "IPv4" : "IPv6"
+                    let message = "\(scope.prefix)\(item.name): prefix length \(length) is too long for an \(family) address (at most \(maximum))"
+                    self.report(.invalidValue, at: item.value.location, message)
+                }
+                return nil
+            }
+        }
+        let atLeastOne = "an integer of at least 1"
+        if let chars = self.integer(fields["max_message_chars"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
+            settings.maxMessageChars = chars
+        }
+        if let messages = self.integer(fields["max_messages"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
+            settings.maxMessages = messages
+        }
+        let milliseconds = "a number of milliseconds from 1 to 3600000"
+        if let timeout = self.integer(fields["header_timeout_ms"]?.unlessNull, in: scope, range: 1...3_600_000, expected: milliseconds) {
+            settings.headerTimeoutMilliseconds = timeout
+        }
+        if let timeout = self.integer(fields["body_timeout_ms"]?.unlessNull, in: scope, range: 1...3_600_000, expected: milliseconds) {
+            settings.bodyTimeoutMilliseconds = timeout
+        }
+        if let streams = self.integer(fields["max_streams_per_caller"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
+            settings.maxStreamsPerCaller = streams
+        }
+        if let field = fields["strict_transport_security"]?.unlessNull, let value = self.string(field, in: scope) {
+            if Self.isValidStrictTransportSecurity(value) {
+                settings.strictTransportSecurity = value
+            } else {
+                let expected = #"a header value with a max-age directive, such as "max-age=63072000; includeSubDomains""#
+                self.reportInvalid(field, in: scope, expected: expected)
+            }
+        }
+    }
+
+    /// `ALLOWED_ORIGINS` and `LOG_LEVEL`, which win over the file; empty ones are ignored.
+    mutating func applyEnvironment(to server: inout ServerSettings, logging: inout LoggingSettings) {
+        if let list = self.environment["ALLOWED_ORIGINS"] {
+            let entries = list.split(separator: ",").map { $0.trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+            if !entries.isEmpty {
+                var origins: [String] = []
+                for entry in entries {
+                    guard let origin = Self.normalizedOrigin(entry) else {
+                        let expected = "a comma-separated list of \(Self.expectedOrigin)"
+                        let message = "the ALLOWED_ORIGINS environment variable must be \(expected), found \(entry.quotedForMessage)"
+                        self.report(.invalidEnvironment, at: nil, message)
+                        continue
+                    }
+                    origins.append(origin)
+                }
+                server.corsOrigins = origins
+            }
+        }
+        if let level = self.environment["LOG_LEVEL"], !level.isEmpty {
+            if LoggingSettings.levels.contains(level.lowercased()) {
+                logging.level = level.lowercased()
+            } else {
+                let message = "the LOG_LEVEL environment variable must be \(Self.expectedLevel), found \(level.quotedForMessage)"
+                self.report(.invalidEnvironment, at: nil, message)
+            }
+        }
+    }
+
+    /// `*`, or `scheme://host[:port]` as browsers send it in `Origin`: scheme and host lowercased,
+    /// IPv6 hosts in brackets and compressed, a default port dropped; `nil` when `text` is neither.
+    static func normalizedOrigin(_ text: String) -> String? {
+        if text == "*" { return "*" }
+        guard let separator = text.firstRange(of: "://") else { return nil }
+        let scheme = text[..<separator.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return nil }
+        let rest = text[separator.upperBound...]
+        var host: String
+        var port: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]"),
+                let network = IPNetwork(String(rest[rest.index(after: rest.startIndex)..<close])), !network.isIPv4
+            else { return nil }
+            host = "[\(network.description.prefix { $0 != "/" })]"
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                port = after.dropFirst()
+            }
+        } else {
+            var name = rest
+            if let colon = rest.firstIndex(of: ":") {
+                name = rest[..<colon]
+                port = rest[rest.index(after: colon)...]
+            }
+            guard !name.isEmpty, name.utf8.count <= 253 else { return nil }
+            for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+                guard !label.isEmpty, label.utf8.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-"),
+                    label.utf8.allSatisfy({ $0.isASCIIDigit || $0.isASCIILetter || $0 == UInt8(ascii: "-") })
+                else { return nil }
+            }
+            host = name.lowercased()
+        }
+        var origin = "\(scheme)://\(host)"
+        if let port {
+            guard !port.isEmpty, port.utf8.count <= 5, port.utf8.allSatisfy(\.isASCIIDigit), let number = Int(port),
+                (1...65535).contains(number)
+            else { return nil }
+            if number != (scheme == "https" ? 443 : 80) {
+                origin += ":\(number)"
+            }
+        }
+        return origin
+    }
+
+    /// A single-line, printable value with a `max-age=<seconds>` directive.
+    static func isValidStrictTransportSecurity(_ value: String) -> Bool {
+        guard value.unicodeScalars.allSatisfy({ (0x20..<0x7F).contains($0.value) || $0 == "\t" }) else { return false }
+        return value.split(separator: ";").contains { directive in
+            let parts = directive.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].trimmingASCIIWhitespace().lowercased() == "max-age" else { return false }
+            var seconds = Substring(parts[1].trimmingASCIIWhitespace())
+            if seconds.count >= 2, seconds.hasPrefix("\""), seconds.hasSuffix("\"") {
+                seconds = seconds.dropFirst().dropLast()
+            }
+            return !seconds.isEmpty && seconds.utf8.allSatisfy(\.isASCIIDigit)
+        }
+    }
+
+    // MARK: limits
+
+    /// The top-level `limits:` section.
+    mutating func limits(section: Field) -> LimitSettings {
+        guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(Self.limitKeys.joined(separator: ", "))") else {
+            return LimitSettings()
+        }
+        return self.limits(entries, in: .section("limits"))
+    }
+
+    /// A `limits:` key inside an assistant or an auth key (`outer`); messages name it `limits.<key>`.
+    mutating func limits(_ field: Field, in outer: Scope) -> LimitSettings {
+        guard let entries = field.value.mappingEntries else {
+            self.reportInvalid(field, in: outer, expected: "a mapping with keys \(Self.limitKeys.joined(separator: ", "))")
+            return LimitSettings()
+        }
+        let scope = Scope(placement: "\(outer.placement) under 'limits'", prefix: "\(outer.prefix)limits.")
+        return self.limits(entries, in: scope)
+    }
+
+    private mutating func limits(_ entries: [YAMLMappingEntry], in scope: Scope) -> LimitSettings {
+        let fields = self.knownFields(of: entries, in: scope, known: Self.limitKeys)
+        func limit(_ key: String) -> Int? {
+            self.integer(fields[key]?.unlessNull, in: scope, range: 1...Int.max, expected: "an integer of at least 1")
+        }
+        return LimitSettings(
+            requestsPerMinute: limit("requests_per_minute"),
+            requestsPerHour: limit("requests_per_hour"),
+            requestsPerDay: limit("requests_per_day"),
+            tokensPerDay: limit("tokens_per_day"),
+            burst: limit("burst")
+        )
+    }
+
+    // MARK: auth
+
+    /// The `auth:` section; `assistantIDs` are every assistant declared, `nil` when that
+    /// section is broken (then keys' `assistants:` lists are not checked).
+    mutating func auth(_ section: Field, assistantIDs: [String]?) -> AuthSettings {
+        var settings = AuthSettings()
+        guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(Self.authKeys.joined(separator: ", "))") else {
+            return settings
+        }
+        let scope = Scope.section("auth")
+        let fields = self.knownFields(of: entries, in: scope, known: Self.authKeys)
+        let errorCount = self.errors.count
+        if let enabled = self.boolean(fields["enabled"]?.unlessNull, in: scope) {
+            settings.enabled = enabled
+        }
+        let expected = "a list of keys, each with an id and a sha256 or key_env"
+        if let items = self.items(fields["keys"]?.unlessNull, in: scope, expected: expected) {
+            var firstLines: [String: Int] = [:]
+            for (index, item) in items.enumerated() {
+                if let key = self.apiKey(item.value, index: index, assistantIDs: assistantIDs, firstLines: &firstLines) {
+                    settings.keys.append(key)
+                }
+            }
+        }
+        // With a problem in the section, the keys it would have made usable are unknown.
+        guard settings.enabled, !settings.keys.contains(where: \.isUsable), self.errors.count == errorCount else {
+            return settings
+        }
+        var reason = "no keys are listed under 'keys'"
+        if !settings.keys.isEmpty {
+            var variables: [String] = []
+            for variable in settings.keys.compactMap(\.keyEnv) where !variables.contains(variable) {
+                variables.append(variable)
+            }
+            reason = "every key comes from an unset or empty environment variable (\(variables.joined(separator: ", ")))"
+        }
+        self.report(.invalidValue, at: section.key.location, "auth is enabled but no key can be used: \(reason)")
+        return settings
+    }
+
+    /// One entry of `auth.keys`, or `nil` when anything about it is wrong (reported).
+    private mutating func apiKey(_ item: YAMLNode, index: Int, assistantIDs: [String]?, firstLines: inout [String: Int]) -> APIKeySettings? {
+        let path = "auth.keys[\(index)]"
+        guard let entries = item.mappingEntries else {
+            if !item.isReported {
+                let message = "\(path) must be a mapping with keys \(Self.apiKeyKeys.joined(separator: ", ")), found \(item.foundDescription)"
+                self.report(.invalidValue, at: item.location, message)
+            }
+            return nil
+        }
+        let errorCount = self.errors.count
+        // Name the key by its id in every message when the id is good, by its place otherwise.
+        let goodID = entries.first { $0.key.scalar?.text == "id" }.flatMap { Self.scalarText($0.value) }.flatMap {
+            Self.isValidKeyID($0) ? $0 : nil
+        }
+        let name = goodID.map { "auth key '\($0)'" } ?? path
+        let scope = Scope(placement: "in \(name)", prefix: "\(name): ")
+        let fields = self.knownFields(of: entries, in: scope, known: Self.apiKeyKeys)
+
+        if let field = fields["id"] {
+            if let id = goodID {
+                if let firstLine = firstLines[id] {
+                    self.report(.duplicateKey, at: field.value.location, "duplicate auth key id '\(id)' (first defined at line \(firstLine))")
+                } else {
+                    firstLines[id] = field.value.location.line
+                }
+            } else {
+                self.reportInvalid(field, in: scope, expected: "1 to 64 letters, digits, '.', '_' or '-'")
+            }
+        } else {
+            self.report(.missingKey, at: item.location, "\(path) is missing required key 'id'")
+        }
+
+        let sha256Field = fields["sha256"]?.unlessNull
+        let keyEnvField = fields["key_env"]?.unlessNull
+        switch (sha256Field, keyEnvField) {
+        case (nil, nil):
+            self.report(.missingKey, at: item.location, "\(name) must have one of 'sha256' or 'key_env'")
+        case (let sha256?, let keyEnv?):
+            let isKeyEnvSecond = (keyEnv.key.location.line, keyEnv.key.location.column) > (sha256.key.location.line, sha256.key.location.column)
+            let second = isKeyEnvSecond ? keyEnv : sha256
+            self.report(.invalidValue, at: second.key.location, "\(name) must have only one of 'sha256' and 'key_env', found both")
+        default:
+            break
+        }
+        var digest: [UInt8]?
+        if let field = sha256Field, !field.value.isReported {
+            digest = Self.scalarText(field.value).flatMap(Self.digestBytes)
+            if digest == nil {
+                self.report(.invalidValue, at: field.value.location, "\(scope.prefix)sha256 must be 64 hexadecimal characters")
+            }
+        }
+        var keyEnv: String?
+        if let field = keyEnvField, !field.value.isReported {
+            keyEnv = Self.scalarText(field.value).flatMap { EnvironmentInterpolation.isValidName($0) ? $0 : nil }
+            if keyEnv == nil {
+                let message = "\(scope.prefix)key_env must be the name of an environment variable: letters, digits and underscores, not starting with a digit"
+                self.report(.invalidValue, at: field.value.location, message)
+            }
+        }
+        let assistants = self.keyAssistants(fields["assistants"]?.unlessNull, name: name, in: scope, assistantIDs: assistantIDs)
+        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? LimitSettings()
+
+        guard self.errors.count == errorCount, let id = goodID, let location = fields["id"]?.key.location else { return nil }
+        let key = keyEnv.flatMap { self.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        return APIKeySettings(
+            id: id, sha256: digest, keyFromEnvironment: key, keyEnv: keyEnv, assistants: assistants, limits: limits, location: location
+        )
+    }
+
+    /// A key's `assistants:` list: at least one id, each declared under `assistants:`.
+    private mutating func keyAssistants(_ field: Field?, name: String, in scope: Scope, assistantIDs: [String]?) -> [String]? {
+        guard let field, let items = self.items(field, in: scope, expected: "a list of assistant ids") else { return nil }
+        guard !items.isEmpty else {
+            let message = "\(scope.prefix)assistants must list at least one assistant id (leave it out to allow every assistant)"
+            self.report(.invalidValue, at: field.value.location, message)
+            return nil
+        }
+        var ids: [String] = []
+        for item in items {
+            guard let id = Self.scalarText(item.value) else {
+                self.reportInvalid(item, in: scope, expected: "an assistant id")
+                continue
+            }
+            if let assistantIDs, !assistantIDs.contains(id) {
+                let known = assistantIDs.isEmpty ? "(none)" : assistantIDs.joined(separator: ", ")
+                self.report(.unknownAssistant, at: item.value.location, "\(name) uses assistant '\(id)'; known assistants: \(known)")
+                continue
+            }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// `[A-Za-z0-9._-]{1,64}`.
+    static func isValidKeyID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count)
+            && id.utf8.allSatisfy { $0.isASCIIDigit || $0.isASCIILetter || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// 64 hexadecimal characters (either case) as 32 bytes.
+    static func digestBytes(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let high = utf8[index].hexValue, let low = utf8[index + 1].hexValue else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    // MARK: logging
+
+    mutating func logging(_ section: Field) -> LoggingSettings {
+        var settings = LoggingSettings()
+        guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(Self.loggingKeys.joined(separator: ", "))") else {
+            return settings
+        }
+        let scope = Scope.section("logging")
+        let fields = self.knownFields(of: entries, in: scope, known: Self.loggingKeys)
+        if let field = fields["level"]?.unlessNull, let level = self.string(field, in: scope) {
+            if LoggingSettings.levels.contains(level.lowercased()) {
+                settings.level = level.lowercased()
+            } else {
+                self.reportInvalid(field, in: scope, expected: Self.expectedLevel)
+            }
+        }
+        if let field = fields["format"]?.unlessNull, let format = self.string(field, in: scope) {
+            if let format = LoggingSettings.Format(rawValue: format.lowercased()) {
+                settings.format = format
+            } else {
+                self.reportInvalid(field, in: scope, expected: "json or text")
+            }
+        }
+        if let include = self.boolean(fields["include_message_text"]?.unlessNull, in: scope) {
+            settings.includeMessageText = include
+        }
+        return settings
+    }
+}
+
+extension UInt8 {
+    var isASCIILetter: Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self | 0x20) }
+
+    var hexValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = self.firstIndex(where: { !isSpace($0) }), let last = self.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
