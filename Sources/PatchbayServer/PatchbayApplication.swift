@@ -5,17 +5,15 @@ import PatchbayPluginHost
 
 /// Builds Patchbay's HTTP application.
 public enum PatchbayApplication {
-    /// The largest request body accepted by default (256 KiB).
-    public static let defaultMaxBodyBytes = 262_144
-
     /// The router with every route and middleware, for tests and for `make`.
-    public static func router(
-        gateway: Gateway, maxBodyBytes: Int = defaultMaxBodyBytes, strictTransportSecurity: String? = nil
-    ) -> Router<PatchbayRequestContext> {
+    /// - Parameter server: body and input limits, allowed origins, HSTS.
+    public static func router(gateway: Gateway, server: ServerSettings = ServerSettings()) -> Router<PatchbayRequestContext> {
         let router = Router(context: PatchbayRequestContext.self)
-        router.add(middleware: AccessLogMiddleware(strictTransportSecurity: strictTransportSecurity))
+        router.add(middleware: AccessLogMiddleware(strictTransportSecurity: server.strictTransportSecurity))
         router.add(middleware: RequestIDMiddleware())
-        ChatController(gateway: gateway, maxBodyBytes: maxBodyBytes).addRoutes(to: router)
+        router.add(middleware: OriginPolicyMiddleware(allowedOrigins: server.corsOrigins))
+        let limits = ChatInputLimits(maxMessageChars: server.maxMessageChars, maxMessages: server.maxMessages)
+        ChatController(gateway: gateway, maxBodyBytes: server.maxBodyBytes, inputLimits: limits).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
         ConversationController(gateway: gateway).addRoutes(to: router)
         return router
@@ -26,10 +24,11 @@ public enum PatchbayApplication {
         gateway: Gateway,
         host: String,
         port: Int,
+        server: ServerSettings = ServerSettings(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(gateway: gateway),
+            router: router(gateway: gateway, server: server),
             configuration: .init(address: .hostname(host, port: port), serverName: "patchbay"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: gateway.logger

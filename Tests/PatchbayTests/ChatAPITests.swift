@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PatchbayConfig
 import Testing
 
 @testable import PatchbayServer
@@ -9,7 +10,7 @@ import Testing
 @Suite("POST /api/chat and the info endpoints, through the real router")
 struct ChatAPITests {
     private func withApp(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make(), maxBodyBytes: 4096))
+        let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make(), server: ServerSettings(maxBodyBytes: 4096, maxMessageChars: 100, maxMessages: 3)))
         try await app.test(.router, test)
     }
 
@@ -103,6 +104,12 @@ struct ChatAPITests {
             (#"{"message":"error:TIMEOUT","assistantType":"scripted"}"#, 504, "TIMEOUT", nil),
             (#"{"message":"error:SOMETHING_ODD","assistantType":"scripted"}"#, 500, "INTERNAL_ERROR", nil),
             (#"{"message":"refuse","assistantType":"scripted"}"#, 500, "INTERNAL_ERROR", nil),
+            // Input limits (this router allows 100 characters and 3 messages).
+            (#"{"message":""# + String(repeating: "é", count: 101) + #""}"#, 400, "INVALID_REQUEST", "message"),
+            (#"{"message":"x","history":[{"text":""# + String(repeating: "a", count: 101) + #"","sender":"user"}]}"#, 400, "INVALID_REQUEST", "history[0].text"),
+            (#"{"message":"x","history":[{"text":"a","sender":"user"},{"text":"b","sender":"user"},{"text":"c","sender":"user"},{"text":"d","sender":"user"}]}"#, 400, "INVALID_REQUEST", "history"),
+            (#"{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"},{"role":"user","content":"d"}]}"#, 400, "INVALID_REQUEST", "messages"),
+            (#"{"messages":[{"role":"user","content":""# + String(repeating: "z", count: 101) + #""}]}"#, 400, "INVALID_REQUEST", "messages[0].content"),
         ] as [(String, Int, String, String?)]
     )
     func badInput(body: String, status: Int, code: String, field: String?) async throws {
@@ -116,6 +123,18 @@ struct ChatAPITests {
             #expect(error["code"] as? String == code)
             #expect((error["message"] as? String)?.isEmpty == false)
             #expect((error["details"] as? [String: Any])?["field"] as? String == field)
+        }
+    }
+
+    @Test("a body that is not UTF-8 is refused, naming the body")
+    func invalidUTF8() async throws {
+        try await withApp { client in
+            var body = ByteBuffer(string: #"{"message":"caf"#)
+            body.writeBytes([0xC3, 0x28])  // a broken two-byte sequence
+            body.writeString(#""}"#)
+            let response = try await client.execute(uri: "/api/chat", method: .post, headers: [.contentType: "application/json"], body: body)
+            #expect(response.status == .badRequest)
+            #expect(String(buffer: response.body) == #"{"error":{"message":"The request body is not valid UTF-8.","code":"INVALID_REQUEST","details":{"field":"body"}}}"#)
         }
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PatchbayConfig
 import Synchronization
 import Testing
 
@@ -100,7 +101,7 @@ struct LoggingAndHeadersTests {
             }
         }
         let hsts = "max-age=63072000; includeSubDomains"
-        try await Application(router: PatchbayApplication.router(gateway: gateway, strictTransportSecurity: hsts)).test(.router) { client in
+        try await Application(router: PatchbayApplication.router(gateway: gateway, server: ServerSettings(strictTransportSecurity: hsts))).test(.router) { client in
             let response = try await client.execute(uri: "/health", method: .get)
             #expect(response.headers[.strictTransportSecurity] == hsts)
         }

@@ -85,9 +85,12 @@ extension ChatRequest {
     }
 
     /// Decodes and validates a body; every refusal names the field at fault.
-    public static func decode(_ body: ByteBuffer) throws(APIError) -> ChatRequest {
+    public static func decode(_ body: ByteBuffer, limits: ChatInputLimits = ChatInputLimits()) throws(APIError) -> ChatRequest {
         guard body.readableBytes > 0 else {
             throw APIError(.invalidRequest, "The request body is empty; send a JSON object.")
+        }
+        guard body.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) != nil else {
+            throw APIError(.invalidRequest, "The request body is not valid UTF-8.", field: "body")
         }
         let wire: Wire
         do {
@@ -157,6 +160,7 @@ extension ChatRequest {
             }
             request.messages.append(ChatMessage(role: .user, content: message))
         }
+        try limits.check(request, historyShape: request.shape == .messageAndHistory)
         return request
     }
 
@@ -191,6 +195,38 @@ extension ChatRequest {
             return APIError(.invalidRequest, "\(field) is not valid.", field: field)
         @unknown default:
             return APIError(.invalidRequest, "The request body could not be read.")
+        }
+    }
+}
+
+/// How much one chat request may carry (`server.max_message_chars`, `server.max_messages`).
+public struct ChatInputLimits: Sendable, Equatable {
+    /// The longest message content, in characters.
+    public var maxMessageChars: Int
+    /// The most messages in `messages`, or entries in `history`.
+    public var maxMessages: Int
+
+    /// Creates limits; the defaults are providers.yaml's.
+    public init(maxMessageChars: Int = 32_000, maxMessages: Int = 200) {
+        self.maxMessageChars = maxMessageChars
+        self.maxMessages = maxMessages
+    }
+
+    /// Refuses a request over a limit, naming the field.
+    func check(_ request: ChatRequest, historyShape: Bool) throws(APIError) {
+        let history = historyShape ? request.messages.count - 1 : request.messages.count
+        guard history <= maxMessages else {
+            let field = historyShape ? "history" : "messages"
+            throw APIError(.invalidRequest, "\(field) may hold at most \(maxMessages) entries.", field: field)
+        }
+        for (index, message) in request.messages.enumerated() where message.content.count > maxMessageChars {
+            let field: String
+            if historyShape {
+                field = index == request.messages.count - 1 ? "message" : "history[\(index)].text"
+            } else {
+                field = "messages[\(index)].content"
+            }
+            throw APIError(.invalidRequest, "\(field) is longer than \(maxMessageChars) characters.", field: field)
         }
     }
 }

@@ -12,6 +12,8 @@ struct ChatController: Sendable {
     let gateway: Gateway
     /// The largest body accepted (413 beyond).
     let maxBodyBytes: Int
+    /// Message length and count limits.
+    let inputLimits: ChatInputLimits
 
     func addRoutes(to router: Router<PatchbayRequestContext>) {
         router.post("/api/chat", use: chat)
@@ -27,7 +29,7 @@ struct ChatController: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.")
         }
-        let chat = try ChatRequest.decode(body)
+        let chat = try ChatRequest.decode(body, limits: inputLimits)
 
         // One snapshot of the routing for the whole request.
         let routes = gateway.routes
