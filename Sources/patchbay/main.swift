@@ -15,12 +15,12 @@ struct PatchbayCommand: AsyncParsableCommand {
     )
 }
 
-/// Logs go to standard error, one JSON object per line (`LOG_FORMAT=text` for a human-readable
-/// form); LOG_LEVEL (trace…critical) sets the level.
-func makeLogger() -> Logger {
+/// Sets up logging once: one JSON object per line on standard error (`logging.format: text`
+/// or `LOG_FORMAT=text` for people), at `logging.level` (LOG_LEVEL overrides it).
+func makeLogger(_ settings: LoggingSettings = LoggingSettings()) -> Logger {
     let environment = ProcessInfo.processInfo.environment
-    let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    let text = environment["LOG_FORMAT"] == "text"
+    let level = Logger.Level(rawValue: environment["LOG_LEVEL"]?.lowercased() ?? settings.level) ?? .info
+    let text = environment["LOG_FORMAT"].map { $0 == "text" } ?? (settings.format == .text)
     LoggingSystem.bootstrap { label in
         if text {
             var handler = StreamLogHandler.standardError(label: label)
@@ -40,12 +40,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The plugins folder (overrides plugins.directory).") var plugins: String?
 
     func run() async throws {
+        let configuration: PatchbayConfiguration
         do {
-            try await PatchbayLauncher.serve(configPath: config, host: host, port: port, pluginsDirectory: plugins, logger: makeLogger())
-        } catch let errors as ConfigurationErrors {
-            FileHandle.standardError.write(Data("\(errors)\n".utf8))
+            configuration = try ConfigurationReader.read(path: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        try await PatchbayLauncher.serve(
+            configuration: configuration, configPath: config, host: host, port: port, pluginsDirectory: plugins,
+            logger: makeLogger(configuration.logging)
+        )
     }
 }
 

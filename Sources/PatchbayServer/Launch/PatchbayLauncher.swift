@@ -21,6 +21,18 @@ public enum PatchbayLauncher {
         logger: Logger
     ) throws(ConfigurationErrors) -> RouteTable {
         let configuration = try ConfigurationReader.read(path: configPath, environment: environment)
+        return routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory,
+                      createInstances: createInstances, logger: logger)
+    }
+
+    /// Loads the plugins an already-read configuration names and builds the routing.
+    public static func routes(
+        configuration: PatchbayConfiguration,
+        configPath: String,
+        pluginsDirectory: String? = nil,
+        createInstances: Bool = true,
+        logger: Logger
+    ) -> RouteTable {
         let directory = pluginsDirectory ?? resolve(configuration.plugins.directory, relativeTo: configPath)
         let catalog = PluginLoader(logger: logger).loadDirectory(directory)
         return RouteTable.build(configuration: configuration, catalog: catalog, createInstances: createInstances, logger: logger)
@@ -36,14 +48,16 @@ public enum PatchbayLauncher {
     }
 
     /// Runs the server until SIGTERM or SIGINT.
+    /// - Parameter configuration: providers.yaml, already read (the caller set up logging from it).
     public static func serve(
+        configuration: PatchbayConfiguration,
         configPath: String,
         host: String?,
         port: Int?,
         pluginsDirectory: String?,
         logger: Logger
     ) async throws {
-        let routes = try Self.routes(configPath: configPath, pluginsDirectory: pluginsDirectory, logger: logger)
+        let routes = Self.routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory, logger: logger)
         let databasePath = resolve(routes.configuration.storage.sqlitePath, relativeTo: configPath)
         let store = try SQLiteConversationStore(path: databasePath, logger: logger)
         logger.info("conversations stored in \(databasePath)")
