@@ -1,0 +1,26 @@
+import Foundation
+
+/// Where rate limit counters live.
+///
+/// ``InProcessRateLimitStore`` keeps them in memory, which is right for a single instance. When
+/// several instances serve the same callers, a shared store (Redis, say) implements this protocol
+/// so they all count against the same limits; it must keep each call atomic (in Redis, one Lua
+/// script per call) and build its results with ``RateLimitDecision/init(allowed:windows:)``.
+///
+/// `key` identifies the caller: see ``RateLimitKey``. Every method takes the current time, so
+/// callers (and tests) decide what "now" is.
+public protocol RateLimitStore: Sendable {
+    /// Atomically checks every window of `policy` for `key` and, only if all of them admit the
+    /// request, counts it in each. A refused request counts nowhere.
+    ///
+    /// With an unlimited policy, returns ``RateLimitDecision/unlimited`` and counts nothing.
+    func acquire(key: String, policy: RateLimitPolicy, now: Date) async throws -> RateLimitDecision
+
+    /// Adds provider tokens actually used (known after a reply) to the key's budget for the UTC day
+    /// of `now`. Zero or negative amounts are ignored.
+    func record(tokens: Int, key: String, now: Date) async throws
+
+    /// Where the key's windows stand under `policy`, without counting anything (for
+    /// `GET /api/rate-limit`); ``RateLimitDecision/allowed`` says whether a request now would pass.
+    func status(key: String, policy: RateLimitPolicy, now: Date) async throws -> RateLimitDecision
+}
