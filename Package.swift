@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // SHA-256 for API keys; already in the graph through the test HTTP client.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: The plugin ABI: one C header, the only contract between host and plugins.
@@ -64,11 +66,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PatchbayRateLimit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PatchbayServer",
             dependencies: [
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +153,11 @@ let package = Package(
         .testTarget(
             name: "PatchbayStorageTests",
             dependencies: ["PatchbayStorage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PatchbayRateLimitTests",
+            dependencies: ["PatchbayRateLimit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,12 +6,17 @@ import PatchbayPluginHost
 /// Builds Patchbay's HTTP application.
 public enum PatchbayApplication {
     /// The router with every route and middleware, for tests and for `make`.
-    /// - Parameter server: body and input limits, allowed origins, HSTS.
-    public static func router(gateway: Gateway, server: ServerSettings = ServerSettings()) -> Router<PatchbayRequestContext> {
+    /// - Parameters:
+    ///   - server: body and input limits, allowed origins, HSTS.
+    ///   - auth: the API keys callers must present, when enabled.
+    public static func router(
+        gateway: Gateway, server: ServerSettings = ServerSettings(), auth: AuthSettings = AuthSettings()
+    ) -> Router<PatchbayRequestContext> {
         let router = Router(context: PatchbayRequestContext.self)
         router.add(middleware: AccessLogMiddleware(strictTransportSecurity: server.strictTransportSecurity))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: OriginPolicyMiddleware(allowedOrigins: server.corsOrigins))
+        router.add(middleware: AuthMiddleware(keys: APIKeyRing(auth, logger: gateway.logger)))
         let limits = ChatInputLimits(maxMessageChars: server.maxMessageChars, maxMessages: server.maxMessages)
         ChatController(gateway: gateway, maxBodyBytes: server.maxBodyBytes, inputLimits: limits).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
@@ -25,10 +30,11 @@ public enum PatchbayApplication {
         host: String,
         port: Int,
         server: ServerSettings = ServerSettings(),
+        auth: AuthSettings = AuthSettings(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(gateway: gateway, server: server),
+            router: router(gateway: gateway, server: server, auth: auth),
             configuration: .init(address: .hostname(host, port: port), serverName: "patchbay"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: gateway.logger

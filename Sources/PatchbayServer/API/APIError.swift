@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import PatchbayConfig
 
@@ -65,11 +66,9 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// Renders the error as a JSON response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: jsonBody))
-        )
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
     }
 }
 

@@ -37,6 +37,9 @@ struct ChatController: Sendable {
             let known = routes.assistants.map(\.assistant.id).joined(separator: ", ")
             throw APIError(.notFound, "Unknown assistant '\(chat.assistantType)'. Available assistants: \(known).", field: "assistantType")
         }
+        if let key = context.apiKey, let allowed = key.assistants, !allowed.contains(route.assistant.id) {
+            throw APIError(.forbidden, "This API key may not use the assistant '\(route.assistant.id)'.", field: "assistantType")
+        }
         var logger = context.logger
         logger[metadataKey: "assistant"] = .string(route.assistant.id)
         logger[metadataKey: "provider"] = .string(route.provider.name)

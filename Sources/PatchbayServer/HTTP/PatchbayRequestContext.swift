@@ -7,6 +7,8 @@ public struct PatchbayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request's id: the client's `X-Request-ID` when it sent a usable one, else a new one.
     public var requestID: String
+    /// The caller's API key, once authenticated (auth enabled).
+    public var apiKey: AuthenticatedKey?
     /// What the route learned, for the access-log line (shared by every copy of the context).
     public let requestLog = RequestLogRecord()
 

@@ -63,7 +63,8 @@ public enum PatchbayLauncher {
         logger.info("conversations stored in \(databasePath)")
         let gateway = Gateway(routes: routes, store: store, logger: logger)
         let server = routes.configuration.server
-        let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port, server: server)
+        let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port, server: server,
+                                           auth: routes.configuration.auth)
         try await app.runService()
     }
 
