@@ -30,14 +30,24 @@ final class ArrivalBarrier: Sendable {
         ready.forEach { $0.resume() }
     }
 
+    /// Waits for every arrival; a cancelled waiter is let go at once, so a test that failed
+    /// elsewhere ends instead of hanging here.
     func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.arrived >= count { return true }
-                state.waiters.append(continuation)
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.arrived >= count || Task.isCancelled { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume() }
         }
     }
 }
@@ -49,7 +59,7 @@ final class ThreadSample: Sendable {
     var value: Int { sample.withLock { $0 } }
 }
 
-@Suite("Concurrency")
+@Suite("Concurrency", .timeLimit(.minutes(2)))
 struct ConcurrentStreamsTests {
     /// How this is checked: the plugin's transport runs every transfer on one libcurl event
     /// thread per instance. The test counts this process's threads (host, plugin and fake
@@ -76,7 +86,13 @@ struct ConcurrentStreamsTests {
                                 port: serverPort,
                                 request: RawHTTPClient.post("/api/chat", json: #"{"message":"s\#(index)","assistantType":"paced"}"#)
                             ) { inbound in
-                                let head = try await RawHTTPClient.read(&inbound) { $0.contains(#""done":false"#) }
+                                let head: String
+                                do {
+                                    head = try await RawHTTPClient.read(&inbound) { $0.contains(#""done":false"#) }
+                                } catch {
+                                    allOpen.arrive()  // a failed stream must not keep the sampler waiting
+                                    throw error
+                                }
                                 allOpen.arrive()
                                 // A slow reader may find the whole stream in its first read.
                                 let whole = head.contains(#""done":true"#)

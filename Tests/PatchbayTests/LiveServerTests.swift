@@ -26,7 +26,7 @@ func withLiveServer<T: Sendable>(
     }
 }
 
-@Suite("A live server over real sockets")
+@Suite("A live server over real sockets", .timeLimit(.minutes(2)))
 struct LiveServerTests {
     @Test("a client that disconnects mid-stream cancels the plugin's call before it has emitted everything")
     func disconnectCancelsPlugin() async throws {

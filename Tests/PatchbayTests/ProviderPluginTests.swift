@@ -68,7 +68,7 @@ func sseReply(_ response: TestResponse) throws -> (text: String, last: [String: 
     return (objects.compactMap { $0["content"] as? String }.joined(), try #require(objects.last))
 }
 
-@Suite("The OpenAI and Anthropic plugins against the fake upstream")
+@Suite("The OpenAI and Anthropic plugins against the fake upstream", .timeLimit(.minutes(2)))
 struct ProviderPluginTests {
     @Test("OpenAI: the exact upstream request")
     func openAIRequest() async throws {

@@ -20,8 +20,9 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error)
-            // An APIError was logged where it was raised, with its context; anything else is a surprise.
-            if !(error is APIError) {
+            // An APIError was logged where it was raised, with its context, and a 404 or 413 from
+            // the router is routine; anything that becomes a 500 is a surprise worth an error line.
+            if apiError.code == .internalError, !(error is APIError) {
                 context.logger.error("request failed: \(String(reflecting: error))")
             }
             response = try apiError.response(from: request, context: context)
