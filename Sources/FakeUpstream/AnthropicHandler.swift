@@ -70,12 +70,7 @@ extension FakeUpstream {
         }
 
         let stream = json["stream"] as? Bool ?? false
-        if scenario.hang || (!stream && scenario.hangAfter != nil) {
-            try await waitBeforeResponding(request, context: context, duration: nil, path: path)
-        }
-        if !stream, scenario.dropAfter != nil {
-            try await dropWithoutResponse(context)
-        }
+        try await applyFaultsBeforeResponse(scenario, stream: stream, request: request, context: context, path: path)
 
         var deltas = scenario.deltas
         var stopReason = "end_turn"

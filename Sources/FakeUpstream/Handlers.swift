@@ -230,6 +230,20 @@ extension FakeUpstream {
         if gone { throw ClientGone() }
     }
 
+    /// The faults that act before any response, the same for both APIs: `hang` (and, without
+    /// streaming, `hang_after`) waits for the client to leave; `drop_after` without streaming
+    /// closes the connection with no response at all.
+    func applyFaultsBeforeResponse(
+        _ scenario: FakeScenario, stream: Bool, request: Request, context: FakeContext, path: String
+    ) async throws {
+        if scenario.hang || (!stream && scenario.hangAfter != nil) {
+            try await waitBeforeResponding(request, context: context, duration: nil, path: path)
+        }
+        if !stream, scenario.dropAfter != nil {
+            try await dropWithoutResponse(context)
+        }
+    }
+
     /// Before any response: wait `duration` (or, if nil, forever) unless the client goes away,
     /// in which case this records `clientDisconnected` and throws.
     func waitBeforeResponding(_ request: Request, context: FakeContext, duration: Duration?, path: String) async throws {
