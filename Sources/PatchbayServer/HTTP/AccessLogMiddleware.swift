@@ -84,13 +84,6 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
 extension HTTPField.Name {
     /// `X-Process-Time`: seconds spent producing the response head.
     static let xProcessTime = Self("X-Process-Time")!

@@ -183,8 +183,8 @@ struct ChatController: Sendable {
 
     /// Fills the access-log record (the line the outer middleware writes) and logs the turn's end at debug.
     private static func logCompletion(_ record: ReplyRecord, reply: ChatReply, requestLog: RequestLogRecord, logger: Logger) {
-        var metadata = reply.logMetadata
-        metadata["outcome"] = .string(record.outcome.status.rawValue)
+        // The record, not `reply`: the streaming path's copy of the reply predates the usage.
+        var metadata: Logger.Metadata = ["model": .string(reply.model), "outcome": .string(record.outcome.status.rawValue)]
         if let usage = record.usage {
             metadata["tokens.input"] = .stringConvertible(usage.inputTokens)
             metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
@@ -240,17 +240,6 @@ final class EventIterator: @unchecked Sendable {
 
     func next() async -> PluginEvent? {
         await iterator.next(isolation: nil)
-    }
-}
-
-extension ChatReply {
-    var logMetadata: Logger.Metadata {
-        var metadata: Logger.Metadata = ["model": .string(model)]
-        if let usage {
-            metadata["tokens.input"] = .stringConvertible(usage.inputTokens)
-            metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
-        }
-        return metadata
     }
 }
 

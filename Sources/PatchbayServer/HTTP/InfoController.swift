@@ -34,14 +34,14 @@ struct InfoController: Sendable {
             // "degraded": up, but some provider cannot answer; a load balancer may still route here.
             status: routes.providers.allSatisfy(\.isConfigured) ? "ok" : "degraded",
             version: PatchbayVersion.current,
-            uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            uptimeSeconds: uptime.seconds,
             plugins: routes.catalog.plugins.map { .init(name: $0.name, version: $0.version) },
             providers: routes.providers.map {
                 .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
             },
             stats: try await statistics(logger: context.logger)
         )
-        return try Self.json(health)
+        return try JSONResponse.make(health)
     }
 
     /// Conversation counts; "active" means a turn within the last hour (the default conversation timeout).
@@ -69,7 +69,7 @@ struct InfoController: Sendable {
 
     @Sendable func providers(request: Request, context: PatchbayRequestContext) async throws -> Response {
         let routes = gateway.routes
-        return try Self.json(Providers(
+        return try JSONResponse.make(Providers(
             plugins: routes.catalog.plugins.map {
                 .init(name: $0.name, version: $0.version, abi: "\($0.abiMajor).\($0.abiMinor)",
                       capabilities: $0.manifest.capabilities, models: $0.manifest.models, description: $0.manifest.description)
@@ -87,13 +87,9 @@ struct InfoController: Sendable {
     }
 
     @Sendable func assistants(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        try Self.json(Assistants(assistants: gateway.routes.assistants.map {
+        try JSONResponse.make(Assistants(assistants: gateway.routes.assistants.map {
             .init(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
                   provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
         }))
-    }
-
-    private static func json(_ value: some Encodable) throws -> Response {
-        try JSONResponse.make(value)
     }
 }
