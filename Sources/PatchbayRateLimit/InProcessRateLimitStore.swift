@@ -58,6 +58,35 @@ public final class InProcessRateLimitStore: RateLimitStore {
         }
     }
 
+    /// Checks every one of `checks` and counts the request under each key only if all of them
+    /// admit it, in one critical section. Never throws.
+    public func acquire(_ checks: [RateLimitCheck], now: Date) -> RateLimitDecision {
+        let checks = checks.filter { !$0.policy.isUnlimited }
+        guard !checks.isEmpty else { return .unlimited }
+        let now = Microseconds.from(now)
+        return self.state.withLock { state in
+            Self.sweepIfDue(&state, now: now)
+            var windows: [RateLimitWindowStatus] = []
+            var allowed = true
+            for check in checks {
+                let decision = state.keys.withValue(forKey: check.key, default: { KeyState() }) { keyState in
+                    keyState.evaluate(policy: check.policy, now: now, count: false)
+                }
+                allowed = allowed && decision.allowed
+                windows += decision.windows
+            }
+            guard allowed else { return RateLimitDecision(allowed: false, windows: windows) }
+            // Every check admits the request: count it under each key.
+            windows = []
+            for check in checks {
+                windows += state.keys.withValue(forKey: check.key, default: { KeyState() }) { keyState in
+                    keyState.evaluate(policy: check.policy, now: now, count: true)
+                }.windows
+            }
+            return RateLimitDecision(allowed: true, windows: windows)
+        }
+    }
+
     /// Adds `tokens` to the key's token count for the UTC day of `now`. Never throws.
     public func record(tokens: Int, key: String, now: Date) {
         guard tokens > 0 else { return }

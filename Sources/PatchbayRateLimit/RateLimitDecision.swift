@@ -53,9 +53,7 @@ public struct RateLimitDecision: Sendable, Hashable {
     /// `Retry-After` in whole seconds (``retryAfter`` rounded up, at least 1), or `nil` when the
     /// request is allowed.
     public var retryAfterSeconds: Int? {
-        guard let retryAfter else { return nil }
-        let (seconds, attoseconds) = retryAfter.components
-        return Swift.max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+        retryAfter.map(RateLimitWindowStatus.wholeSeconds)
     }
 
     /// The HTTP header fields to send: `X-RateLimit-Limit`, `X-RateLimit-Remaining`,

@@ -16,6 +16,11 @@ public protocol RateLimitStore: Sendable {
     /// With an unlimited policy, returns ``RateLimitDecision/unlimited`` and counts nothing.
     func acquire(key: String, policy: RateLimitPolicy, now: Date) async throws -> RateLimitDecision
 
+    /// Atomically checks every one of `checks` and, only if all of them admit the request, counts
+    /// it under each key; otherwise counts it nowhere. The decision holds the windows of every
+    /// check, in order, so its binding window is the tightest of them all.
+    func acquire(_ checks: [RateLimitCheck], now: Date) async throws -> RateLimitDecision
+
     /// Adds provider tokens actually used (known after a reply) to the key's budget for the UTC day
     /// of `now`. Zero or negative amounts are ignored.
     func record(tokens: Int, key: String, now: Date) async throws

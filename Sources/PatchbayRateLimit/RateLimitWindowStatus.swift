@@ -63,4 +63,16 @@ public struct RateLimitWindowStatus: Sendable, Hashable {
 
     /// Whether the window admits a request now.
     public var admits: Bool { self.retryAfter == nil }
+
+    /// ``retryAfter`` in whole seconds, rounded up and at least 1, as `Retry-After` wants it;
+    /// `nil` while the window admits requests.
+    public var retryAfterSeconds: Int? {
+        self.retryAfter.map(Self.wholeSeconds)
+    }
+
+    /// A wait in whole seconds, rounded up, at least 1.
+    static func wholeSeconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Swift.max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+    }
 }
