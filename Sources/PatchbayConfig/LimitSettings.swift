@@ -36,3 +36,17 @@ public struct LimitSettings: Sendable, Equatable {
         self.burst = burst
     }
 }
+
+extension LimitSettings {
+    /// These limits with every limit `other` sets put in place of this one's: an API key's own
+    /// limits override the global ones field by field.
+    public func overridden(by other: LimitSettings) -> LimitSettings {
+        LimitSettings(
+            requestsPerMinute: other.requestsPerMinute ?? self.requestsPerMinute,
+            requestsPerHour: other.requestsPerHour ?? self.requestsPerHour,
+            requestsPerDay: other.requestsPerDay ?? self.requestsPerDay,
+            tokensPerDay: other.tokensPerDay ?? self.tokensPerDay,
+            burst: other.burst ?? self.burst
+        )
+    }
+}

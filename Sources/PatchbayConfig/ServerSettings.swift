@@ -22,8 +22,10 @@ public struct ServerSettings: Sendable {
     public var headerTimeoutMilliseconds: Int
     /// How long a client may take to send a request body, in ms (`body_timeout_ms:`, default 30000).
     public var bodyTimeoutMilliseconds: Int
-    /// How many streamed (SSE) responses one caller may have open at once (`max_streams_per_caller:`, default 8).
-    public var maxStreamsPerCaller: Int
+    /// How many streamed (SSE) responses one caller may have open at once (`max_streams_per_caller:`);
+    /// `nil` (the default) sets no cap. Off by default because, behind a proxy that is not listed
+    /// in `trusted_proxies`, every user is the same caller.
+    public var maxStreamsPerCaller: Int?
     /// The `Strict-Transport-Security` header value to send (`strict_transport_security:`);
     /// `nil` (the default) sends none. Checked to be a single-line value with a `max-age` directive.
     public var strictTransportSecurity: String?
@@ -44,8 +46,6 @@ public struct ServerSettings: Sendable {
     public static let defaultHeaderTimeoutMilliseconds = 10_000
     /// The default of `body_timeout_ms`.
     public static let defaultBodyTimeoutMilliseconds = 30_000
-    /// The default of `max_streams_per_caller`.
-    public static let defaultMaxStreamsPerCaller = 8
 
     /// Creates server settings.
     public init(
@@ -58,7 +58,7 @@ public struct ServerSettings: Sendable {
         maxMessages: Int = ServerSettings.defaultMaxMessages,
         headerTimeoutMilliseconds: Int = ServerSettings.defaultHeaderTimeoutMilliseconds,
         bodyTimeoutMilliseconds: Int = ServerSettings.defaultBodyTimeoutMilliseconds,
-        maxStreamsPerCaller: Int = ServerSettings.defaultMaxStreamsPerCaller,
+        maxStreamsPerCaller: Int? = nil,
         strictTransportSecurity: String? = nil
     ) {
         self.host = host

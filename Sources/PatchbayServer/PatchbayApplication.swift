@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import PatchbayConfig
 import PatchbayPluginHost
 
@@ -10,15 +11,19 @@ public enum PatchbayApplication {
     ///   - server: body and input limits, allowed origins, HSTS.
     ///   - auth: the API keys callers must present, when enabled.
     public static func router(
-        gateway: Gateway, server: ServerSettings = ServerSettings(), auth: AuthSettings = AuthSettings()
+        gateway: Gateway, server: ServerSettings = ServerSettings(), auth: AuthSettings = AuthSettings(),
+        limiter: RateLimiter? = nil
     ) -> Router<PatchbayRequestContext> {
+        let limiter = limiter ?? RateLimiter(server: server)
         let router = Router(context: PatchbayRequestContext.self)
         router.add(middleware: AccessLogMiddleware(strictTransportSecurity: server.strictTransportSecurity))
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RateLimitMiddleware(limiter: limiter, gateway: gateway))
         router.add(middleware: OriginPolicyMiddleware(allowedOrigins: server.corsOrigins))
         router.add(middleware: AuthMiddleware(keys: APIKeyRing(auth, logger: gateway.logger)))
         let limits = ChatInputLimits(maxMessageChars: server.maxMessageChars, maxMessages: server.maxMessages)
-        ChatController(gateway: gateway, maxBodyBytes: server.maxBodyBytes, inputLimits: limits).addRoutes(to: router)
+        ChatController(gateway: gateway, maxBodyBytes: server.maxBodyBytes, inputLimits: limits, limiter: limiter).addRoutes(to: router)
+        RateLimitController(gateway: gateway, limiter: limiter).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
         ConversationController(gateway: gateway).addRoutes(to: router)
         return router
@@ -31,10 +36,17 @@ public enum PatchbayApplication {
         port: Int,
         server: ServerSettings = ServerSettings(),
         auth: AuthSettings = AuthSettings(),
+        limiter: RateLimiter? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
-            router: router(gateway: gateway, server: server, auth: auth),
+        let headerTimeout = TimeAmount.milliseconds(Int64(server.headerTimeoutMilliseconds))
+        let bodyTimeout = TimeAmount.milliseconds(Int64(server.bodyTimeoutMilliseconds))
+        let logger = gateway.logger
+        return Application(
+            router: router(gateway: gateway, server: server, auth: auth, limiter: limiter),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                SlowClientTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, logger: logger)
+            ])),
             configuration: .init(address: .hostname(host, port: port), serverName: "patchbay"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: gateway.logger

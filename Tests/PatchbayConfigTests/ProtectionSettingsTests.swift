@@ -136,7 +136,7 @@ struct ProtectionSettingsTests {
         #expect(server.maxMessages == 200)
         #expect(server.headerTimeoutMilliseconds == 10_000)
         #expect(server.bodyTimeoutMilliseconds == 30_000)
-        #expect(server.maxStreamsPerCaller == 8)
+        #expect(server.maxStreamsPerCaller == nil)
         #expect(server.strictTransportSecurity == nil)
         #expect(!configuration.auth.enabled)
         #expect(configuration.auth.keys.isEmpty)

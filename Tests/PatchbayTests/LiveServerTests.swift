@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PatchbayConfig
 import Testing
 
 @testable import PatchbayServer
@@ -9,10 +10,15 @@ import Testing
 /// Runs the real server on a free loopback port for the duration of `body`.
 func withLiveServer<T: Sendable>(
     gateway: Gateway,
+    server: ServerSettings = ServerSettings(),
+    auth: AuthSettings = AuthSettings(),
+    limiter: RateLimiter? = nil,
     _ body: @escaping @Sendable (Int) async throws -> T
 ) async throws -> T {
     let (ports, portSink) = AsyncStream<Int>.makeStream()
-    let app = PatchbayApplication.make(gateway: gateway, host: "127.0.0.1", port: 0) { port in portSink.yield(port) }
+    let app = PatchbayApplication.make(gateway: gateway, host: "127.0.0.1", port: 0, server: server, auth: auth, limiter: limiter) { port in
+        portSink.yield(port)
+    }
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             try await app.runService(gracefulShutdownSignals: [])

@@ -28,8 +28,9 @@ enum TestGateway {
 
     static let secret = "sk-test-SECRET-0123456789"
 
-    static func make(yaml: String = yaml, logger: Logger = LogRecorder().logger()) throws -> Gateway {
-        let configuration = try ConfigurationReader.parse(yaml, source: "providers.yaml", environment: ["PATCHBAY_TEST_SECRET": secret])
+    static func make(yaml: String = yaml, environment: [String: String] = [:], logger: Logger = LogRecorder().logger()) throws -> Gateway {
+        let environment = environment.merging(["PATCHBAY_TEST_SECRET": secret]) { mine, _ in mine }
+        let configuration = try ConfigurationReader.parse(yaml, source: "providers.yaml", environment: environment)
         let loader = PluginLoader(logger: logger)
         let plugins = try ["EchoProvider", "MinimalSwiftProvider"].map { try loader.load(path: TestPaths.builtPlugin($0)).get() }
         let catalog = PluginCatalog(directory: TestPaths.buildDirectory, plugins: plugins, refusals: [], directoryMissing: false)

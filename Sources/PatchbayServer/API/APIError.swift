@@ -43,6 +43,8 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let message: String
     /// The request field at fault, if one is (`details.field`).
     public let field: String?
+    /// Header fields the response carries besides the content type (rate-limit headers, say).
+    public var headers: HTTPFields = [:]
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, field: String? = nil) {
@@ -66,7 +68,8 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// Renders the error as a JSON response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
     }

@@ -14,6 +14,8 @@ struct ChatController: Sendable {
     let maxBodyBytes: Int
     /// Message length and count limits.
     let inputLimits: ChatInputLimits
+    /// Request and token budgets, and the per-caller stream cap.
+    let limiter: RateLimiter
 
     func addRoutes(to router: Router<PatchbayRequestContext>) {
         router.post("/api/chat", use: chat)
@@ -50,6 +52,31 @@ struct ChatController: Sendable {
         guard let instance = route.provider.instance else {
             logger.warning("assistant unavailable: \(route.provider.unavailableReason ?? "provider not configured")")
             throw APIError(.providerUnavailable, "The assistant '\(route.assistant.id)' is not available right now.")
+        }
+
+        // Limits are applied only to a turn that can be served. The stream slot is taken first,
+        // so a turn refused for want of one is not counted against the request budget.
+        let caller = context.caller
+        let slot: OpenStreamSlot?
+        if chat.stream {
+            guard let taken = limiter.streams.take(for: caller.key) else {
+                logger.notice("refused: \(limiter.streams.limit ?? 0) streams already open for this caller")
+                var error = APIError(.rateLimited, "Too many replies are streaming at once. Please wait for one to finish.")
+                error.headers[.retryAfter] = "1"
+                throw error
+            }
+            slot = taken
+        } else {
+            slot = nil
+        }
+        let checks = limiter.checks(caller: caller.key, global: routes.configuration.limits, key: context.apiKey, assistant: route.assistant)
+        let decision = await limiter.acquire(checks, logger: logger)
+        caller.decision = decision
+        if !decision.allowed {
+            let window = decision.binding?.name ?? "unknown"
+            logger.notice("rate limited", metadata: ["rate_limit.window": .string(window)])
+            let wait = decision.retryAfterSeconds.map { " Please try again in \($0) seconds." } ?? ""
+            throw APIError(.rateLimited, "Too many requests.\(wait)")
         }
 
         // The user's message is committed before the provider is called.
@@ -89,6 +116,7 @@ struct ChatController: Sendable {
         if case .failed(let failure) = first {
             let error = Self.clientError(for: failure, logger: logger)
             await turn?.recordReply("", status: .error, errorCode: error.code.rawValue, usage: reply.usage, logger: logger)
+            await limiter.record(reply.usage, under: checks, logger: logger)
             throw error
         }
 
@@ -99,10 +127,12 @@ struct ChatController: Sendable {
             do {
                 let content = try await Self.collect(first: first, rest: iterator, reply: &reply, record: record, logger: logger)
                 await turn?.recordReply(content, status: .complete, usage: reply.usage, logger: logger)
+                await limiter.record(reply.usage, under: checks, logger: logger)
                 headers[.contentType] = "application/json; charset=utf-8"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.jsonBody(content: content))))
             } catch let error as APIError {
                 await turn?.recordReply(record.text, status: .error, errorCode: error.code.rawValue, usage: reply.usage, logger: logger)
+                await limiter.record(reply.usage, under: checks, logger: logger)
                 throw error
             }
         }
@@ -112,7 +142,7 @@ struct ChatController: Sendable {
         return Response(
             status: .ok,
             headers: headers,
-            body: ResponseBody { [request, reply, first, logger, turn, requestLog] writer in
+            body: ResponseBody { [request, reply, first, logger, turn, requestLog, limiter, checks, slot] writer in
                 do {
                     // Cancels this task, and so the plugin's call, as soon as the client goes away.
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
@@ -126,6 +156,8 @@ struct ChatController: Sendable {
                 // Outside the cancelled scope, so storage still runs after a disconnect.
                 let outcome = record.outcome
                 await turn?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: record.usage, logger: logger)
+                await limiter.record(record.usage, under: checks, logger: logger)
+                slot?.release()
                 Self.logCompletion(record, reply: reply, requestLog: requestLog, logger: logger)
                 try? await writer.finish(nil)
             }

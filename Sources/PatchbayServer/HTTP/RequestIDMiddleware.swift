@@ -19,13 +19,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let apiError = Self.apiError(for: error)
-            // An APIError was logged where it was raised, with its context, and a 404 or 413 from
-            // the router is routine; anything that becomes a 500 is a surprise worth an error line.
-            if apiError.code == .internalError, !(error is APIError) {
-                context.logger.error("request failed: \(String(reflecting: error))")
-            }
-            response = try apiError.response(from: request, context: context)
+            response = try Self.apiError(for: error, logger: context.logger).response(from: request, context: context)
         }
         response.headers[.xRequestID] = context.requestID
         return response
@@ -44,6 +38,17 @@ struct RequestIDMiddleware: RouterMiddleware {
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64
         return String(format: "%016llx%016llx", high, low)
+    }
+
+    /// Maps anything thrown to the API's error shape, logging what nobody expected.
+    static func apiError(for error: any Error, logger: Logger) -> APIError {
+        let apiError = Self.apiError(for: error)
+        // An APIError was logged where it was raised, with its context, and a 404 or 413 from
+        // the router is routine; anything that becomes a 500 is a surprise worth an error line.
+        if apiError.code == .internalError, !(error is APIError) {
+            logger.error("request failed: \(String(reflecting: error))")
+        }
+        return apiError
     }
 
     /// Maps anything thrown to the API's error shape.

@@ -21,6 +21,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.apiKey = key
+        context.caller.apiKey = key
         context.logger[metadataKey: "caller.id"] = .string(key.id)
         context.requestLog.set("caller.id", .string(key.id))
         return try await next(request, context)

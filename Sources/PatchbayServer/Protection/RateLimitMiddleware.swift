@@ -1,0 +1,48 @@
+import HTTPTypes
+import Hummingbird
+import PatchbayRateLimit
+
+/// Identifies the caller and puts `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
+/// `X-RateLimit-Reset` on every response (and `Retry-After` on a 429).
+///
+/// It sits outside authentication so that a 401 carries the headers too (counted against the
+/// client address), and reads the key id the auth middleware found through the shared
+/// ``CallerRecord``. A chat turn's own decision, taken by the route, wins over a status lookup.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    let limiter: RateLimiter
+    let gateway: Gateway
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let caller = context.caller
+        caller.address = limiter.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor])
+        do {
+            var response = try await next(request, context)
+            await apply(to: &response.headers, context: context)
+            return response
+        } catch {
+            var apiError = RequestIDMiddleware.apiError(for: error, logger: context.logger)
+            await apply(to: &apiError.headers, context: context)
+            throw apiError
+        }
+    }
+
+    private func apply(to headers: inout HTTPFields, context: Context) async {
+        let caller = context.caller
+        if caller.apiKey == nil { context.requestLog.set("caller.id", .string(caller.address)) }
+        var decision = caller.decision
+        if decision == nil {
+            let policy = limiter.callerPolicy(global: gateway.routes.configuration.limits, key: caller.apiKey)
+            decision = await limiter.status(key: caller.key, policy: policy, logger: context.logger)
+        }
+        for field in decision?.headerFields ?? [] {
+            if let name = HTTPField.Name(field.name) { headers[name] = field.value }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Forwarded-For`.
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}
