@@ -2,6 +2,9 @@
 #   make run    install what is missing, build, install the plugins, serve providers.yaml
 #   make test   install what is missing, build, run every test
 SWIFT ?= swift
+# bash with pipefail: `make test` pipes the test run through tee and must keep its exit status.
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
 CONFIG ?= providers.yaml
 # The drop folder the server loads plugins from (providers.yaml: plugins.directory).
 PLUGINS_DIR ?= provider-plugins
@@ -38,9 +41,11 @@ run: plugins
 check: plugins
 	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay check --config $(CONFIG)
 
+# The whole run's output is kept and scanned: no key and no message text may appear in it.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test-run.log
+	Tests/check-test-log.sh .build/test-run.log
 
 clean:
 	rm -rf .build $(PLUGINS_DIR)

@@ -6,20 +6,29 @@ import Testing
 final class ServerProcess: Sendable {
     let process: Process
     let port: Int
+    private let output = OutputBuffer()
+    private let outputClosed: AsyncStream<Void>
 
     /// Starts the server on a free port and waits (bounded) until it listens.
-    init(config: String) async throws {
+    /// - Parameter environment: variables added to this process's own.
+    init(config: String, environment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(TestPaths.buildDirectory)/patchbay")
         process.arguments = ["serve", "--config", config, "--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = pipe
         let (lines, sink) = AsyncStream<String>.makeStream()
+        let (closed, closedSink) = AsyncStream<Void>.makeStream()
+        outputClosed = closed
+        let output = output
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            if data.isEmpty { sink.finish(); handle.readabilityHandler = nil; return }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") { sink.yield(String(line)) }
+            if data.isEmpty { sink.finish(); closedSink.finish(); handle.readabilityHandler = nil; return }
+            let text = String(decoding: data, as: UTF8.self)
+            output.text.withLock { $0 += text }
+            for line in text.split(separator: "\n") { sink.yield(String(line)) }
         }
         try process.run()
         self.process = process
@@ -35,9 +44,21 @@ final class ServerProcess: Sendable {
 
     struct ServerDidNotStart: Error {}
 
+    /// What the server has written so far (a class: the pipe's handler holds it too).
+    private final class OutputBuffer: Sendable {
+        let text = Mutex("")
+    }
+
     func kill(_ signal: Int32) {
         Foundation.kill(process.processIdentifier, signal)
         process.waitUntilExit()
+    }
+
+    /// Everything the server wrote to standard output and error, once it has exited and its
+    /// output is closed.
+    func finalOutput() async -> String {
+        for await _ in outputClosed {}
+        return output.text.withLock { $0 }
     }
 }
 

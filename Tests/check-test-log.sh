@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Scans the captured output of a whole test run (every in-process server's log lines included)
+# for the keys and canary message texts the tests use: none may ever be printed.
+set -euo pipefail
+log="${1:?usage: check-test-log.sh TEST_OUTPUT}"
+secrets=(
+  "sk-live-SECRET-KEY"     # ProviderPluginTests' upstream key
+  "sk-test-SECRET"         # TestGateway's provider key
+  "pk-prod-123" "pk-ops-456" "k-tight" "k-roomy"   # API keys presented by auth and rate-limit tests
+  "pk-canary"              # ProcessLogTests' keys
+  "CANARY-MESSAGE-TEXT"    # ProcessLogTests' message text
+)
+found=0
+for secret in "${secrets[@]}"; do
+  if grep -n -F -- "$secret" "$log" | head -3; then
+    echo "check-test-log: the test output holds '$secret'" >&2
+    found=1
+  fi
+done
+[ "$found" = 0 ] && echo "check-test-log: $(wc -l < "$log") lines of test output hold no key and no canary message text"
+exit "$found"
