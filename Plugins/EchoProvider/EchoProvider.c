@@ -343,12 +343,17 @@ static void echo_release(patchbay_call *call) {
     free(call);
 }
 
+/* Overridable so the live-reload tests can build a "new version" of the same plugin. */
+#ifndef ECHO_PLUGIN_VERSION
+#define ECHO_PLUGIN_VERSION "1.0.0"
+#endif
+
 static const patchbay_plugin_descriptor echo_descriptor = {
     .struct_size = sizeof(patchbay_plugin_descriptor),
     .abi_major = PATCHBAY_ABI_MAJOR,
     .abi_minor = PATCHBAY_ABI_MINOR,
     .name = "echo",
-    .version = "1.0.0",
+    .version = ECHO_PLUGIN_VERSION,
     .manifest_json = "{\"capabilities\":[\"stream\",\"usage\",\"cancel\"],"
                      "\"models\":[\"echo-1\"],"
                      "\"description\":\"Echoes the last user message back, word by word. Needs no key.\"}",

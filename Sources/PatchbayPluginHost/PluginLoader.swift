@@ -20,10 +20,16 @@ public struct PluginLoader: Sendable {
         MemoryLayout<patchbay_plugin_descriptor>.offset(of: \.chat_release)! + MemoryLayout<UnsafeRawPointer>.size
 
     private let logger: Logger
+    /// What earlier scans opened, for a server that rescans its folder while it runs.
+    private let libraries: PluginLibraryCache?
 
     /// Creates a loader that logs refusals to `logger`.
-    public init(logger: Logger) {
+    /// - Parameter libraries: give one to a loader that scans the same folder again and again: a file
+    ///   unchanged since the last scan is not opened again, and a file replaced since is opened
+    ///   from a private copy (`dlopen` would hand back the old library for the same path).
+    public init(logger: Logger, libraries: PluginLibraryCache? = nil) {
         self.logger = logger
+        self.libraries = libraries
     }
 
     /// Loads every `*.so` in `directory`, in name order. A name taken by an earlier file is refused.
@@ -40,7 +46,8 @@ public struct PluginLoader: Sendable {
         var catalog = PluginCatalog(directory: directory, plugins: [], refusals: [], directoryMissing: false)
         for name in names.sorted() where name.hasSuffix(".so") && !name.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(name)
-            let result = load(path: path).flatMap { plugin -> Result<LoadedPlugin, PluginLoadError> in
+            let (loaded, fresh) = loadRemembering(path: path)
+            let result = loaded.flatMap { plugin -> Result<LoadedPlugin, PluginLoadError> in
                 if let taken = catalog.plugin(named: plugin.name) {
                     return .failure(.duplicateName(path, name: plugin.name, takenBy: taken.path))
                 }
@@ -49,23 +56,61 @@ public struct PluginLoader: Sendable {
             switch result {
             case .success(let plugin):
                 catalog.plugins.append(plugin)
+                guard fresh else { continue }  // said when it was first loaded
                 logger.info("plugin loaded", metadata: [
                     "plugin": .string(plugin.name), "plugin.version": .string(plugin.version),
                     "plugin.path": .string(path), "plugin.abi": .string("\(plugin.abiMajor).\(plugin.abiMinor)"),
                 ])
             case .failure(let refusal):
                 catalog.refusals.append(refusal)
+                guard fresh else { continue }
                 logger.error("plugin refused: \(refusal.message)", metadata: ["plugin.path": .string(path)])
             }
         }
         return catalog
     }
 
+    /// Loads a file through the cache, if there is one.
+    /// - Returns: the result, and whether it is new (not the same file's result from an earlier scan).
+    private func loadRemembering(path: String) -> (Result<LoadedPlugin, PluginLoadError>, fresh: Bool) {
+        guard let libraries else { return (load(path: path), true) }
+        let identity = FileIdentity(path: path)
+        if let identity, let known = libraries.result(for: path, identity: identity) { return (known, false) }
+        let result: Result<LoadedPlugin, PluginLoadError>
+        if libraries.hasOpened(path) {
+            result = loadPrivateCopy(of: path)
+        } else {
+            result = load(path: path)
+        }
+        libraries.remember(result, for: path, identity: identity)
+        return (result, true)
+    }
+
+    /// Opens a copy of the file under a name `dlopen` has never seen, then unlinks the copy (the
+    /// mapping stays): the only way to load a new build of a library whose path is already open.
+    private func loadPrivateCopy(of path: String) -> Result<LoadedPlugin, PluginLoadError> {
+        if let refusal = Self.checkELFHeader(path) { return .failure(refusal) }
+        let copy = (NSTemporaryDirectory() as NSString)
+            .appendingPathComponent("patchbay-plugin-\(getpid())-\(UUID().uuidString).so")
+        do {
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+        } catch {
+            return .failure(.cannotOpen(path, reason: "cannot make a private copy to load: \(error.localizedDescription)"))
+        }
+        defer { unlink(copy) }
+        return load(path: path, openFrom: copy)
+    }
+
     /// Opens one file and validates its descriptor.
     public func load(path: String) -> Result<LoadedPlugin, PluginLoadError> {
         if let refusal = Self.checkELFHeader(path) { return .failure(refusal) }
+        return load(path: path, openFrom: path)
+    }
+
+    /// Opens `openFrom` (the file itself or a private copy of it); messages name `path`.
+    private func load(path: String, openFrom: String) -> Result<LoadedPlugin, PluginLoadError> {
         _ = dlerror()
-        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        guard let library = dlopen(openFrom, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             return .failure(.cannotOpen(path, reason: reason))
         }

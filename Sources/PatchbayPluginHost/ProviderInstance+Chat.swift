@@ -11,6 +11,13 @@ extension ProviderInstance {
     /// task that iterates the stream (a client that went away) cancels the plugin's call at once.
     /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
     public func startChat(requestJSON: String) throws(PluginCallError) -> AsyncStream<PluginEvent> {
+        try startCall(requestJSON: requestJSON).events
+    }
+
+    /// Starts a chat call and returns its events with a way to stop it from outside the task that
+    /// reads them (a server draining its streams at shutdown).
+    /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
+    public func startCall(requestJSON: String) throws(PluginCallError) -> ChatCall {
         let (events, continuation) = AsyncStream<PluginEvent>.makeStream()
         let bridge = ChatCallBridge(instance: self, continuation: continuation)
         continuation.onTermination = { termination in
@@ -41,8 +48,19 @@ extension ProviderInstance {
         }
         callStarted()
         bridge.startReturned(call: ChatCallBridge.CallHandle(pointer: call))
-        return events
+        return ChatCall(events: events, bridge: bridge)
     }
+}
+
+/// A chat call in flight: its events, and `cancel`.
+public struct ChatCall: Sendable {
+    /// The call's events; the stream ends after exactly one terminal event.
+    public let events: AsyncStream<PluginEvent>
+    fileprivate let bridge: ChatCallBridge
+
+    /// Asks the plugin to stop; it answers with its terminal event (a `CANCELLED` error, unless
+    /// the call had already ended). Safe at any time, from any thread, any number of times.
+    public func cancel() { bridge.cancel() }
 }
 
 /// The ABI's `on_event`: [callback], any thread, never concurrently for one call.
