@@ -30,6 +30,8 @@ public struct APIKeySettings: Sendable, CustomStringConvertible, CustomDebugStri
     public var assistants: [String]?
     /// Limits for callers using this key (`limits:`); empty when not given.
     public var limits: LimitSettings
+    /// Whether the key may also call the admin endpoints, `POST /admin/reload` (`admin:`, default `false`).
+    public var admin: Bool
     /// Where the entry's `id:` key is written.
     public var location: SourceLocation
 
@@ -44,6 +46,7 @@ public struct APIKeySettings: Sendable, CustomStringConvertible, CustomDebugStri
         keyEnv: String? = nil,
         assistants: [String]? = nil,
         limits: LimitSettings = .init(),
+        admin: Bool = false,
         location: SourceLocation
     ) {
         self.id = id
@@ -52,6 +55,7 @@ public struct APIKeySettings: Sendable, CustomStringConvertible, CustomDebugStri
         self.keyEnv = keyEnv
         self.assistants = assistants
         self.limits = limits
+        self.admin = admin
         self.location = location
     }
 

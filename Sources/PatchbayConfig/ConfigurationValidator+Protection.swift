@@ -4,7 +4,7 @@
 /// belongs (it may be a key pasted in the wrong place).
 extension ConfigurationValidator {
     static let authKeys = ["enabled", "keys"]
-    static let apiKeyKeys = ["id", "sha256", "key_env", "assistants", "limits"]
+    static let apiKeyKeys = ["id", "sha256", "key_env", "assistants", "limits", "admin"]
     static let limitKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "tokens_per_day", "burst"]
     static let loggingKeys = ["level", "format", "include_message_text"]
 
@@ -60,6 +60,10 @@ extension ConfigurationValidator {
         }
         if let timeout = self.integer(fields["body_timeout_ms"]?.unlessNull, in: scope, range: 1...3_600_000, expected: milliseconds) {
             settings.bodyTimeoutMilliseconds = timeout
+        }
+        if let grace = self.integer(fields["shutdown_grace_ms"]?.unlessNull, in: scope, range: 0...3_600_000,
+                                    expected: "a number of milliseconds from 0 to 3600000") {
+            settings.shutdownGraceMilliseconds = grace
         }
         if let streams = self.integer(fields["max_streams_per_caller"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
             settings.maxStreamsPerCaller = streams
@@ -298,11 +302,13 @@ extension ConfigurationValidator {
         }
         let assistants = self.keyAssistants(fields["assistants"]?.unlessNull, name: name, in: scope, assistantIDs: assistantIDs)
         let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? LimitSettings()
+        let admin = self.boolean(fields["admin"]?.unlessNull, in: scope) ?? false
 
         guard self.errors.count == errorCount, let id = goodID, let location = fields["id"]?.key.location else { return nil }
         let key = keyEnv.flatMap { self.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         return APIKeySettings(
-            id: id, sha256: digest, keyFromEnvironment: key, keyEnv: keyEnv, assistants: assistants, limits: limits, location: location
+            id: id, sha256: digest, keyFromEnvironment: key, keyEnv: keyEnv, assistants: assistants, limits: limits,
+            admin: admin, location: location
         )
     }
 

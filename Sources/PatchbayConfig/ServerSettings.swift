@@ -29,6 +29,9 @@ public struct ServerSettings: Sendable {
     /// The `Strict-Transport-Security` header value to send (`strict_transport_security:`);
     /// `nil` (the default) sends none. Checked to be a single-line value with a `max-age` directive.
     public var strictTransportSecurity: String?
+    /// How long replies in flight may run on after SIGTERM before they are stopped, in ms
+    /// (`shutdown_grace_ms:`, default 25000 — under the 30 s most orchestrators wait before SIGKILL).
+    public var shutdownGraceMilliseconds: Int
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
@@ -46,6 +49,8 @@ public struct ServerSettings: Sendable {
     public static let defaultHeaderTimeoutMilliseconds = 10_000
     /// The default of `body_timeout_ms`.
     public static let defaultBodyTimeoutMilliseconds = 30_000
+    /// The default of `shutdown_grace_ms`.
+    public static let defaultShutdownGraceMilliseconds = 25_000
 
     /// Creates server settings.
     public init(
@@ -59,7 +64,8 @@ public struct ServerSettings: Sendable {
         headerTimeoutMilliseconds: Int = ServerSettings.defaultHeaderTimeoutMilliseconds,
         bodyTimeoutMilliseconds: Int = ServerSettings.defaultBodyTimeoutMilliseconds,
         maxStreamsPerCaller: Int? = nil,
-        strictTransportSecurity: String? = nil
+        strictTransportSecurity: String? = nil,
+        shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds
     ) {
         self.host = host
         self.port = port
@@ -72,5 +78,6 @@ public struct ServerSettings: Sendable {
         self.bodyTimeoutMilliseconds = bodyTimeoutMilliseconds
         self.maxStreamsPerCaller = maxStreamsPerCaller
         self.strictTransportSecurity = strictTransportSecurity
+        self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
     }
 }

@@ -12,11 +12,12 @@ public enum PatchbayApplication {
     ///   - auth: the API keys callers must present, when enabled.
     public static func router(
         gateway: Gateway, server: ServerSettings = ServerSettings(), auth: AuthSettings = AuthSettings(),
-        limiter: RateLimiter? = nil
+        limiter: RateLimiter? = nil,
+        reloader: ConfigurationReloader? = nil
     ) -> Router<PatchbayRequestContext> {
         let limiter = limiter ?? RateLimiter(server: server)
         let router = Router(context: PatchbayRequestContext.self)
-        router.add(middleware: AccessLogMiddleware(strictTransportSecurity: server.strictTransportSecurity))
+        router.add(middleware: AccessLogMiddleware(strictTransportSecurity: server.strictTransportSecurity, metrics: gateway.metrics))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RateLimitMiddleware(limiter: limiter, gateway: gateway))
         router.add(middleware: OriginPolicyMiddleware(allowedOrigins: server.corsOrigins))
@@ -26,6 +27,7 @@ public enum PatchbayApplication {
         RateLimitController(gateway: gateway, limiter: limiter).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
         ConversationController(gateway: gateway).addRoutes(to: router)
+        OperationsController(gateway: gateway, reloader: reloader).addRoutes(to: router)
         return router
     }
 
@@ -37,13 +39,14 @@ public enum PatchbayApplication {
         server: ServerSettings = ServerSettings(),
         auth: AuthSettings = AuthSettings(),
         limiter: RateLimiter? = nil,
+        reloader: ConfigurationReloader? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let headerTimeout = TimeAmount.milliseconds(Int64(server.headerTimeoutMilliseconds))
         let bodyTimeout = TimeAmount.milliseconds(Int64(server.bodyTimeoutMilliseconds))
         let logger = gateway.logger
         return Application(
-            router: router(gateway: gateway, server: server, auth: auth, limiter: limiter),
+            router: router(gateway: gateway, server: server, auth: auth, limiter: limiter, reloader: reloader),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 SlowClientTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, logger: logger)
             ])),

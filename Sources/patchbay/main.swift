@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import PatchbayConfig
 import PatchbayServer
@@ -10,7 +13,7 @@ struct PatchbayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patchbay",
         abstract: "A small, fast gateway between chat widgets and AI providers.",
-        subcommands: [Serve.self, Check.self, Plugins.self],
+        subcommands: [Serve.self, Check.self, Plugins.self, Reload.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -91,5 +94,40 @@ struct Plugins: AsyncParsableCommand {
         let report = PatchbayLauncher.pluginReport(directory: plugins, logger: logger)
         report.lines.forEach { print($0) }
         if report.refused > 0 { throw ExitCode(1) }
+    }
+}
+
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a running server to reload providers.yaml and its plugins now (POST /admin/reload).",
+        discussion: "Without auth the server accepts this from its own machine only; with auth, send a key marked admin: true. Sending SIGHUP to the server does the same."
+    )
+    @Option(help: "The configuration file, for the server's port.") var config = "providers.yaml"
+    @Option(help: "The server's base URL (default: http://127.0.0.1 and the file's port).") var url: String?
+    @Option(help: "An API key with admin: true (default: $PATCHBAY_ADMIN_KEY).") var key: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var base = url
+        if base == nil {
+            let port = (try? ConfigurationReader.read(path: config, environment: environment))?.server.port ?? ServerSettings.defaultPort
+            base = "http://127.0.0.1:\(port)"
+        }
+        guard let endpoint = URL(string: base! + "/admin/reload") else {
+            print("not a URL: \(base!)")
+            throw ExitCode(2)
+        }
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        if let key = key ?? environment["PATCHBAY_ADMIN_KEY"] { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            print("cannot reach the server at \(base!): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        print(String(decoding: data, as: UTF8.self))
+        if (response as? HTTPURLResponse)?.statusCode != 200 { throw ExitCode(1) }
     }
 }

@@ -146,7 +146,7 @@ struct AuthErrorTests {
             "providers.yaml:1:14: auth: keys must be a list of keys, each with an id and a sha256 or key_env, found mapping"
         ])
         #expect(errorDescriptions("auth:\n  keys: [widget]\n") == [
-            #"providers.yaml:2:10: auth.keys[0] must be a mapping with keys id, sha256, key_env, assistants, limits, found string "widget""#
+            #"providers.yaml:2:10: auth.keys[0] must be a mapping with keys id, sha256, key_env, assistants, limits, admin, found string "widget""#
         ])
     }
 
@@ -159,7 +159,7 @@ struct AuthErrorTests {
             """
         #expect(errorDescriptions(text) == [
             "providers.yaml:3:7: auth key 'widget' must have one of 'sha256' or 'key_env'",
-            "providers.yaml:3:20: unknown key 'sha265' in auth key 'widget' (did you mean 'sha256'?); known keys: id, sha256, key_env, assistants, limits",
+            "providers.yaml:3:20: unknown key 'sha265' in auth key 'widget' (did you mean 'sha256'?); known keys: id, sha256, key_env, assistants, limits, admin",
         ])
     }
 

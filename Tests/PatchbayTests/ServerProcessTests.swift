@@ -6,7 +6,7 @@ import Testing
 final class ServerProcess: Sendable {
     let process: Process
     let port: Int
-    private let output = OutputBuffer()
+    private let outputBuffer = OutputBuffer()
     private let outputClosed: AsyncStream<Void>
 
     /// Starts the server on a free port and waits (bounded) until it listens.
@@ -22,7 +22,7 @@ final class ServerProcess: Sendable {
         let (lines, sink) = AsyncStream<String>.makeStream()
         let (closed, closedSink) = AsyncStream<Void>.makeStream()
         outputClosed = closed
-        let output = output
+        let output = outputBuffer
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty { sink.finish(); closedSink.finish(); handle.readabilityHandler = nil; return }
@@ -54,11 +54,14 @@ final class ServerProcess: Sendable {
         process.waitUntilExit()
     }
 
+    /// What the server has written to standard output and error so far.
+    var output: String { outputBuffer.text.withLock { $0 } }
+
     /// Everything the server wrote to standard output and error, once it has exited and its
     /// output is closed.
     func finalOutput() async -> String {
         for await _ in outputClosed {}
-        return output.text.withLock { $0 }
+        return outputBuffer.text.withLock { $0 }
     }
 }
 

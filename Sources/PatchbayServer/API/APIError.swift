@@ -19,6 +19,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case providerError = "PROVIDER_ERROR"
         case providerUnavailable = "PROVIDER_UNAVAILABLE"
         case timeout = "TIMEOUT"
+        case shuttingDown = "SHUTTING_DOWN"
 
         /// The HTTP status that goes with the code.
         public var status: HTTPResponse.Status {
@@ -33,6 +34,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
             case .providerError: .badGateway
             case .providerUnavailable: .serviceUnavailable
             case .timeout: .gatewayTimeout
+            case .shuttingDown: .serviceUnavailable
             }
         }
     }

@@ -11,6 +11,8 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     /// `Strict-Transport-Security`, for deployments behind TLS (nil: not sent).
     let strictTransportSecurity: String?
+    /// Where each request's count and duration go.
+    let metrics: PatchbayMetrics
 
     /// A strict policy for the HTML the host serves: its own scripts and styles only, no inline code.
     static let contentSecurityPolicy =
@@ -31,8 +33,9 @@ struct AccessLogMiddleware: RouterMiddleware {
         // Time spent producing the response head, in seconds (for a stream: until it began).
         response.headers[.xProcessTime] = String(format: "%.6f", headerTime.seconds)
 
-        let line = AccessLine(request: request, status: response.status.code, requestID: response.headers[.xRequestID],
-                              record: context.requestLog, started: started, logger: context.logger)
+        let line = AccessLine(request: request, route: context.endpointPath, status: response.status.code,
+                              requestID: response.headers[.xRequestID], record: context.requestLog, started: started,
+                              metrics: metrics, logger: context.logger)
         guard response.body.contentLength == nil else {
             line.write(outcome: nil)
             return response
@@ -55,15 +58,21 @@ struct AccessLogMiddleware: RouterMiddleware {
     struct AccessLine: Sendable {
         let method: String
         let path: String
+        /// The matched route's pattern (`/api/conversations/{id}`), for metrics; nil when none matched.
+        let route: String?
         let status: Int
         let requestID: String?
         let record: RequestLogRecord
         let started: ContinuousClock.Instant
+        let metrics: PatchbayMetrics
         let logger: Logger
 
-        init(request: Request, status: Int, requestID: String?, record: RequestLogRecord, started: ContinuousClock.Instant, logger: Logger) {
+        init(request: Request, route: String?, status: Int, requestID: String?, record: RequestLogRecord,
+             started: ContinuousClock.Instant, metrics: PatchbayMetrics, logger: Logger) {
             self.method = request.method.rawValue
             self.path = request.uri.path
+            self.route = route
+            self.metrics = metrics
             self.status = status
             self.requestID = requestID
             self.record = record
@@ -72,11 +81,14 @@ struct AccessLogMiddleware: RouterMiddleware {
         }
 
         func write(outcome: String?) {
+            let duration = started.duration(to: .now)
+            // Unmatched paths share one label: a scanner's random paths must not multiply series.
+            metrics.requestEnded(method: method, route: route ?? "unmatched", status: status, duration: duration)
             var metadata = record.metadata
             metadata["http.method"] = .string(method)
             metadata["http.path"] = .string(path)
             metadata["http.status"] = .stringConvertible(status)
-            metadata["duration_ms"] = .stringConvertible((started.duration(to: .now).seconds * 1_000_000).rounded() / 1000)
+            metadata["duration_ms"] = .stringConvertible((duration.seconds * 1_000_000).rounded() / 1000)
             if let requestID { metadata["request.id"] = .string(requestID) }
             if let outcome { metadata["outcome"] = .string(outcome) }
             logger.info("request", metadata: metadata)

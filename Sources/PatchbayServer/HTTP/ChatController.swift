@@ -60,6 +60,7 @@ struct ChatController: Sendable {
         let slot: OpenStreamSlot?
         if chat.stream {
             guard let taken = limiter.streams.take(for: caller.key) else {
+                gateway.metrics.rateLimitRefused(limit: "streams")
                 logger.notice("refused: \(limiter.streams.limit ?? 0) streams already open for this caller")
                 var error = APIError(.rateLimited, "Too many replies are streaming at once. Please wait for one to finish.")
                 error.headers[.retryAfter] = "1"
@@ -74,6 +75,7 @@ struct ChatController: Sendable {
         caller.decision = decision
         if !decision.allowed {
             let window = decision.binding?.name ?? "unknown"
+            gateway.metrics.rateLimitRefused(limit: window)
             logger.notice("rate limited", metadata: ["rate_limit.window": .string(window)])
             let wait = decision.retryAfterSeconds.map { " Please try again in \($0) seconds." } ?? ""
             throw APIError(.rateLimited, "Too many requests.\(wait)")
@@ -95,26 +97,32 @@ struct ChatController: Sendable {
                               conversationID: turn?.conversationID, contextWasReset: turn?.contextWasReset ?? false)
         let record = ReplyRecord()
 
-        let events: AsyncStream<PluginEvent>
+        let call: ChatCall
         do {
             let requestJSON = Self.pluginRequestJSON(chat, messages: turn?.context ?? chat.messages, assistant: route.assistant, requestID: context.requestID)
-            events = try instance.startChat(requestJSON: requestJSON)
+            call = try instance.startCall(requestJSON: requestJSON)
         } catch {
             logger.error("plugin refused to start the call: \(error.message)")
             await turn?.recordReply("", status: .error, errorCode: APIError.Code.internalError.rawValue, usage: nil, logger: logger)
             throw APIError(.internalError, "Something went wrong while answering. Please try again.")
         }
-        let iterator = EventIterator(events.makeAsyncIterator())
+        // Listed until it ends, so a shutting-down server can wait for it, then stop it.
+        let ending = CallEnding(registration: gateway.activeCalls.register(call), record: record, metrics: gateway.metrics,
+                                assistant: route.assistant.id, provider: route.provider.name, model: route.assistant.model)
+        let iterator = EventIterator(call.events.makeAsyncIterator())
 
         // Wait for the first event before choosing the status: a call that fails before any text
         // gets a real HTTP error, not a 200 stream holding an error.
         var first = await iterator.next()
         while case .usage(let usage) = first {
             reply.usage = usage
+            record.observe(.usage(usage))
             first = await iterator.next()
         }
         if case .failed(let failure) = first {
-            let error = Self.clientError(for: failure, logger: logger)
+            let error = Self.clientError(for: failure, interrupted: ending.wasInterrupted, logger: logger)
+            record.fail(error.code)
+            ending.callEnded()
             await turn?.recordReply("", status: .error, errorCode: error.code.rawValue, usage: reply.usage, logger: logger)
             await limiter.record(reply.usage, under: checks, logger: logger)
             throw error
@@ -125,7 +133,8 @@ struct ChatController: Sendable {
         guard chat.stream else {
             defer { Self.logCompletion(record, reply: reply, requestLog: requestLog, logger: logger) }
             do {
-                let content = try await Self.collect(first: first, rest: iterator, reply: &reply, record: record, logger: logger)
+                defer { ending.callEnded() }
+                let content = try await Self.collect(first: first, rest: iterator, reply: &reply, record: record, ending: ending, logger: logger)
                 await turn?.recordReply(content, status: .complete, usage: reply.usage, logger: logger)
                 await limiter.record(reply.usage, under: checks, logger: logger)
                 headers[.contentType] = "application/json; charset=utf-8"
@@ -142,17 +151,20 @@ struct ChatController: Sendable {
         return Response(
             status: .ok,
             headers: headers,
-            body: ResponseBody { [request, reply, first, logger, turn, requestLog, limiter, checks, slot] writer in
+            body: ResponseBody { [request, reply, first, logger, turn, requestLog, limiter, checks, slot, ending] writer in
+                ending.metrics.streamOpened(true)
+                defer { ending.metrics.streamOpened(false) }
                 do {
                     // Cancels this task, and so the plugin's call, as soon as the client goes away.
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
-                        try await Self.stream(first: first, rest: iterator, reply: reply, record: record, to: &writer, logger: logger)
+                        try await Self.stream(first: first, rest: iterator, reply: reply, record: record, ending: ending, to: &writer, logger: logger)
                     }
                 } catch {
                     // The client went away, or its connection failed mid-write: the call is over
                     // for us; what was said so far is kept as a cancelled reply below.
                     logger.debug("stream ended early: \(error)")
                 }
+                ending.callEnded()
                 // Outside the cancelled scope, so storage still runs after a disconnect.
                 let outcome = record.outcome
                 await turn?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: record.usage, logger: logger)
@@ -165,7 +177,7 @@ struct ChatController: Sendable {
     }
 
     private static func stream(first: PluginEvent?, rest iterator: EventIterator, reply: ChatReply, record: ReplyRecord,
-                               to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+                               ending: CallEnding, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
         var reply = reply
         var event = first
         let allocator = ByteBufferAllocator()
@@ -181,7 +193,7 @@ struct ChatController: Sendable {
                 try await writer.write(reply.finalFrame(allocator: allocator))
                 return
             case .failed(let failure):
-                let error = clientError(for: failure, logger: logger)
+                let error = clientError(for: failure, interrupted: ending.wasInterrupted, logger: logger)
                 record.fail(error.code)
                 try await writer.write(reply.errorFrame(error, allocator: allocator))
                 return
@@ -193,7 +205,7 @@ struct ChatController: Sendable {
     }
 
     private static func collect(first: PluginEvent?, rest iterator: EventIterator, reply: inout ChatReply,
-                                record: ReplyRecord, logger: Logger) async throws -> String {
+                                record: ReplyRecord, ending: CallEnding, logger: Logger) async throws -> String {
         var event = first
         while let current = event {
             record.observe(current)
@@ -204,7 +216,7 @@ struct ChatController: Sendable {
                 reply.finishReason = finishReason
                 return record.text
             case .failed(let failure):
-                let error = clientError(for: failure, logger: logger)
+                let error = clientError(for: failure, interrupted: ending.wasInterrupted, logger: logger)
                 record.fail(error.code)
                 throw error
             }
@@ -226,7 +238,11 @@ struct ChatController: Sendable {
     }
 
     /// Logs the plugin's own words and returns what the client may see.
-    private static func clientError(for failure: PluginFailure, logger: Logger) -> APIError {
+    /// - Parameter interrupted: the server stopped the call (shutdown), so that is what the client is told.
+    private static func clientError(for failure: PluginFailure, interrupted: Bool, logger: Logger) -> APIError {
+        if interrupted {
+            return APIError(.shuttingDown, "The server is restarting. Please send your message again in a moment.")
+        }
         if failure.code != "CANCELLED" {
             var metadata: Logger.Metadata = ["error.code": .string(failure.code), "error.retryable": .stringConvertible(failure.retryable)]
             if let status = failure.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
@@ -283,14 +299,19 @@ final class ReplyRecord: Sendable {
         var usage: TokenUsage?
         var finished = false
         var errorCode: APIError.Code?
+        var firstTextAt: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
+    /// When the provider call started.
+    let startedAt = ContinuousClock.now
 
     func observe(_ event: PluginEvent) {
         state.withLock { state in
             switch event {
-            case .delta(let text): state.text += text
+            case .delta(let text):
+                if state.firstTextAt == nil { state.firstTextAt = .now }
+                state.text += text
             case .usage(let usage): state.usage = usage
             case .done: state.finished = true
             case .failed: break
@@ -301,6 +322,8 @@ final class ReplyRecord: Sendable {
     func fail(_ code: APIError.Code) { state.withLock { $0.errorCode = code } }
 
     var text: String { state.withLock { $0.text } }
+    /// How long the first text took to arrive, if any did.
+    var timeToFirstText: Duration? { state.withLock { $0.firstTextAt.map { startedAt.duration(to: $0) } } }
     var usage: TokenUsage? { state.withLock { $0.usage } }
 
     /// complete, error (with its code), or — neither done nor failed — cancelled.
@@ -308,6 +331,48 @@ final class ReplyRecord: Sendable {
         state.withLock { state in
             if let code = state.errorCode { return (.error, code.rawValue) }
             return state.finished ? (.complete, nil) : (.cancelled, nil)
+        }
+    }
+}
+
+/// The end of one provider call, however it ends: taken off the server's list of calls in flight
+/// and counted in the metrics, exactly once.
+final class CallEnding: Sendable {
+    private let registration: ActiveCalls.Registration
+    private let record: ReplyRecord
+    let metrics: PatchbayMetrics
+    private let assistant: String
+    private let provider: String
+    private let model: String
+    private let ended = Atomic(false)
+
+    init(registration: ActiveCalls.Registration, record: ReplyRecord, metrics: PatchbayMetrics,
+         assistant: String, provider: String, model: String) {
+        self.registration = registration
+        self.record = record
+        self.metrics = metrics
+        self.assistant = assistant
+        self.provider = provider
+        self.model = model
+    }
+
+    deinit {
+        // A response dropped before its body ran (its connection failed first) still leaves the list.
+        if !ended.load(ordering: .acquiring) { registration.end() }
+    }
+
+    /// Whether the server stopped the call (a shutdown past its grace period).
+    var wasInterrupted: Bool { registration.wasInterrupted }
+
+    /// Records the end; later calls do nothing.
+    func callEnded() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        registration.end()
+        let outcome = record.outcome
+        metrics.providerCallEnded(provider: provider, model: model, outcome: outcome.errorCode ?? outcome.status.rawValue,
+                                  duration: record.startedAt.duration(to: .now), timeToFirstToken: record.timeToFirstText)
+        if let usage = record.usage {
+            metrics.tokensUsed(assistant: assistant, provider: provider, model: model, input: usage.inputTokens, output: usage.outputTokens)
         }
     }
 }

@@ -25,6 +25,10 @@ struct InfoController: Sendable {
         var plugins: [Plugin]
         var providers: [Provider]
         var stats: Stats?
+        /// The last reload of providers.yaml and the plugins folder; absent before the first.
+        var lastReload: ReloadOutcome?
+        /// Provider calls in flight now.
+        var activeCalls: Int
     }
 
     @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
@@ -39,7 +43,9 @@ struct InfoController: Sendable {
             providers: routes.providers.map {
                 .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
             },
-            stats: try await statistics(logger: context.logger)
+            stats: try await statistics(logger: context.logger),
+            lastReload: gateway.lastReload,
+            activeCalls: gateway.activeCalls.count
         )
         return try JSONResponse.make(health)
     }

@@ -4,6 +4,7 @@ import Logging
 import PatchbayConfig
 import PatchbayPluginHost
 import PatchbayStorage
+import ServiceLifecycle
 
 /// What the `patchbay` commands do, kept out of the executable so tests can run it.
 public enum PatchbayLauncher {
@@ -18,11 +19,12 @@ public enum PatchbayLauncher {
         pluginsDirectory: String? = nil,
         createInstances: Bool = true,
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        libraries: PluginLibraryCache? = nil,
         logger: Logger
     ) throws(ConfigurationErrors) -> RouteTable {
         let configuration = try ConfigurationReader.read(path: configPath, environment: environment)
         return routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory,
-                      createInstances: createInstances, logger: logger)
+                      createInstances: createInstances, libraries: libraries, logger: logger)
     }
 
     /// Loads the plugins an already-read configuration names and builds the routing.
@@ -31,10 +33,11 @@ public enum PatchbayLauncher {
         configPath: String,
         pluginsDirectory: String? = nil,
         createInstances: Bool = true,
+        libraries: PluginLibraryCache? = nil,
         logger: Logger
     ) -> RouteTable {
         let directory = pluginsDirectory ?? resolve(configuration.plugins.directory, relativeTo: configPath)
-        let catalog = PluginLoader(logger: logger).loadDirectory(directory)
+        let catalog = PluginLoader(logger: logger, libraries: libraries).loadDirectory(directory)
         return RouteTable.build(configuration: configuration, catalog: catalog, createInstances: createInstances, logger: logger)
     }
 
@@ -47,25 +50,51 @@ public enum PatchbayLauncher {
         return (joined as NSString).standardizingPath
     }
 
-    /// Runs the server until SIGTERM or SIGINT.
-    /// - Parameter configuration: providers.yaml, already read (the caller set up logging from it).
+    /// Runs the server until SIGTERM or SIGINT, reloading providers.yaml and the plugins folder
+    /// when they change and on SIGHUP.
+    /// - Parameters:
+    ///   - configuration: providers.yaml, already read (the caller set up logging from it).
+    ///   - onServerRunning: called with the bound port once the server listens.
     public static func serve(
         configuration: PatchbayConfiguration,
         configPath: String,
         host: String?,
         port: Int?,
         pluginsDirectory: String?,
-        logger: Logger
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let routes = Self.routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory, logger: logger)
+        let libraries = PluginLibraryCache()
+        let routes = Self.routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory,
+                                 libraries: libraries, logger: logger)
         let databasePath = resolve(routes.configuration.storage.sqlitePath, relativeTo: configPath)
         let store = try SQLiteConversationStore(path: databasePath, logger: logger)
         logger.info("conversations stored in \(databasePath)")
         let gateway = Gateway(routes: routes, store: store, logger: logger)
+        let reloader = ConfigurationReloader(configPath: configPath, pluginsDirectory: pluginsDirectory, gateway: gateway,
+                                             libraries: libraries, logger: logger)
         let server = routes.configuration.server
         let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port, server: server,
-                                           auth: routes.configuration.auth)
-        try await app.runService()
+                                           auth: routes.configuration.auth, reloader: reloader, onServerRunning: onServerRunning)
+        let watcher = await ConfigurationWatcher(reloader: reloader, logger: logger)
+        let services = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: watcher),
+                // Last, so that it is the first told to shut down: it stops accepting at once.
+                .init(service: DrainingServer(app: app, activeCalls: gateway.activeCalls,
+                                              grace: .milliseconds(server.shutdownGraceMilliseconds), logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await services.run()
+        // Every reply was written before its connection closed; this checkpoints the WAL.
+        do {
+            try store.close()
+            logger.info("conversations flushed to \(databasePath)")
+        } catch {
+            logger.error("closing the conversation store failed: \(error)")
+        }
     }
 
     /// The lines `patchbay plugins` prints: what loads, what is refused and why.

@@ -10,6 +10,8 @@ public struct AuthenticatedKey: Sendable, Equatable {
     public let assistants: Set<String>?
     /// The key's own limits.
     public let limits: LimitSettings
+    /// Whether it may call the admin endpoints.
+    public var admin = false
 }
 
 /// The API keys the server accepts, held only as SHA-256 digests.
@@ -35,7 +37,7 @@ struct APIKeyRing: Sendable {
                 return nil
             }
             return Entry(
-                key: AuthenticatedKey(id: key.id, assistants: key.assistants.map(Set.init), limits: key.limits),
+                key: AuthenticatedKey(id: key.id, assistants: key.assistants.map(Set.init), limits: key.limits, admin: key.admin),
                 digest: digest
             )
         }

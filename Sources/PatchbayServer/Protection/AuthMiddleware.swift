@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// When `auth.enabled`, every `/api/` request must present a key: `Authorization: Bearer <key>`
+/// When `auth.enabled`, every `/api/` and `/admin/` request must present a key: `Authorization: Bearer <key>`
 /// or `X-API-Key: <key>`. 401 UNAUTHORIZED without a valid one. The key's id becomes the caller
 /// id; which assistants it may use is checked by the chat route (403 FORBIDDEN).
 struct AuthMiddleware: RouterMiddleware {
@@ -10,7 +10,7 @@ struct AuthMiddleware: RouterMiddleware {
     let keys: APIKeyRing
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard keys.enabled, request.uri.path.hasPrefix("/api/") else {
+        guard keys.enabled, request.uri.path.hasPrefix("/api/") || request.uri.path.hasPrefix("/admin/") else {
             return try await next(request, context)
         }
         guard let presented = Self.presentedKey(request.headers) else {

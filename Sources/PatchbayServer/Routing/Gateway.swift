@@ -15,13 +15,33 @@ public final class Gateway: Sendable {
     public let logger: Logger
     /// Where conversations are kept; without one, every chat turn is stateless.
     public let store: (any ConversationStore)?
+    /// What `GET /metrics` shows.
+    public let metrics: PatchbayMetrics
+    /// The provider calls in flight, for a graceful shutdown.
+    public let activeCalls = ActiveCalls()
+    private let lastReloadResult = Mutex<ReloadOutcome?>(nil)
 
     /// Creates the gateway with its first routing.
-    public init(routes: RouteTable, store: (any ConversationStore)? = nil, logger: Logger) {
+    public init(routes: RouteTable, store: (any ConversationStore)? = nil, metrics: PatchbayMetrics = PatchbayMetrics(), logger: Logger) {
         self.current = Mutex(routes)
         self.startedAt = .now
         self.store = store
+        self.metrics = metrics
         self.logger = logger
+        metrics.pluginLoadFailed(count: routes.catalog.refusals.count)
+    }
+
+    /// The last reload's outcome, applied or not; nil before the first.
+    public var lastReload: ReloadOutcome? { lastReloadResult.withLock { $0 } }
+
+    /// Records a reload's outcome, and replaces the routing if it produced one.
+    func finishReload(_ outcome: ReloadOutcome, routes: RouteTable?) {
+        // One lock order (routing, then outcome) so that /health never shows an outcome whose
+        // routing is not yet in force.
+        current.withLock { current in
+            if let routes { current = routes }
+            lastReloadResult.withLock { $0 = outcome }
+        }
     }
 
     /// The routing now in force.

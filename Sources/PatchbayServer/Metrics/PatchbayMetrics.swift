@@ -1,0 +1,88 @@
+import CoreMetrics
+import Prometheus
+
+/// The host's metrics: recorded through swift-metrics, kept in a Prometheus registry of this
+/// gateway's own, and rendered as Prometheus text at `GET /metrics`.
+///
+/// The registry is per gateway rather than the process-wide `MetricsSystem`, so several servers
+/// in one process (tests) each count their own traffic. Every metric name is always used with
+/// the same label names: the Prometheus registry requires it.
+public final class PatchbayMetrics: Sendable {
+    /// The registry the metrics live in.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    /// Streams open now, across every route.
+    private let activeStreams: Meter
+
+    /// Creates an empty set of metrics.
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Finer than the library's default (5 ms and up): a gateway adds well under a millisecond.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
+        self.registry = registry
+        self.factory = factory
+        self.activeStreams = Meter(label: "patchbay_active_streams", factory: factory)
+        // Present from the start, so a scrape shows the zero rather than nothing.
+        activeStreams.set(0)
+    }
+
+    /// The registry's contents in the Prometheus text format.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+
+    /// One HTTP request has ended (for a stream: when its body has been written).
+    /// - Parameter route: the matched route's pattern, so ids in paths do not multiply series.
+    func requestEnded(method: String, route: String, status: Int, duration: Duration) {
+        let dimensions = [("method", method), ("route", route), ("status", String(status))]
+        Counter(label: "patchbay_http_requests_total", dimensions: dimensions, factory: factory).increment()
+        Timer(label: "patchbay_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A provider call has ended: its total time, and the time to its first text if it had any.
+    func providerCallEnded(provider: String, model: String, outcome: String, duration: Duration, timeToFirstToken: Duration?) {
+        let dimensions = [("provider", provider), ("model", model)]
+        Counter(label: "patchbay_provider_calls_total", dimensions: dimensions + [("outcome", outcome)], factory: factory).increment()
+        Timer(label: "patchbay_provider_latency_seconds", dimensions: dimensions, factory: factory).recordNanoseconds(duration.nanoseconds)
+        if let timeToFirstToken {
+            Timer(label: "patchbay_provider_time_to_first_token_seconds", dimensions: dimensions, factory: factory)
+                .recordNanoseconds(timeToFirstToken.nanoseconds)
+        }
+    }
+
+    /// Tokens a reply used, as its provider reported them.
+    func tokensUsed(assistant: String, provider: String, model: String, input: Int, output: Int) {
+        let dimensions = [("assistant", assistant), ("provider", provider), ("model", model)]
+        Counter(label: "patchbay_tokens_total", dimensions: dimensions + [("kind", "input")], factory: factory).increment(by: input)
+        Counter(label: "patchbay_tokens_total", dimensions: dimensions + [("kind", "output")], factory: factory).increment(by: output)
+    }
+
+    /// A stream has opened (`true`) or ended (`false`).
+    func streamOpened(_ opened: Bool) {
+        if opened { activeStreams.increment() } else { activeStreams.decrement() }
+    }
+
+    /// A request was refused by a rate limit.
+    /// - Parameter limit: which limit: a window's name (`minute`, `tokens_per_day`, …) or `streams`.
+    func rateLimitRefused(limit: String) {
+        Counter(label: "patchbay_rate_limit_refusals_total", dimensions: [("limit", limit)], factory: factory).increment()
+    }
+
+    /// Plugin files refused while loading (at start-up or on a reload).
+    func pluginLoadFailed(count: Int = 1) {
+        guard count > 0 else { return }
+        Counter(label: "patchbay_plugin_load_failures_total", factory: factory).increment(by: count)
+    }
+
+    /// A configuration or plugin reload was attempted.
+    /// - Parameter result: `applied`, `rejected` or `unchanged`.
+    func configReloaded(result: String) {
+        Counter(label: "patchbay_config_reloads_total", dimensions: [("result", result)], factory: factory).increment()
+    }
+}

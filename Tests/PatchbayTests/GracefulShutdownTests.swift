@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// SIGTERM to a real `patchbay serve` with streams open: it stops accepting, lets replies finish
+/// within the grace period, ends the rest with a final SSE error event, stores every reply, and
+/// exits 0.
+@Suite("Graceful shutdown", .timeLimit(.minutes(2)))
+struct GracefulShutdownTests {
+    static func config(graceMilliseconds: Int, delayMilliseconds: Int) -> String {
+        """
+        server: {shutdown_grace_ms: \(graceMilliseconds)}
+        plugins: {directory: ./plugins}
+        storage: {sqlite_path: ./chats.sqlite}
+        providers:
+          slow: {plugin: echo, delay_ms: \(delayMilliseconds)}
+        assistants:
+          default: {provider: slow, model: echo-1}
+        """
+    }
+
+    /// Opens `count` streams of `words` words and returns once each has its first delta; each
+    /// task then reads its stream to the end and returns all it read.
+    static func openStreams(port: Int, count: Int, words: Int, group: inout ThrowingTaskGroup<(Int, String), any Error>) async throws {
+        let message = (1...words).map { "w\($0)" }.joined(separator: " ")
+        let (firsts, firstSink) = AsyncStream<Int>.makeStream()
+        for index in 0..<count {
+            group.addTask {
+                let request = RawHTTPClient.post("/api/chat", json: #"{"message":"\#(message)","conversationId":"stream-\#(index)"}"#)
+                return (index, try await RawHTTPClient.exchange(port: port, request: request) { inbound in
+                    let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") }
+                    firstSink.yield(index)
+                    // Until the server closes the connection: a stream must end by itself.
+                    return try await head + RawHTTPClient.read(&inbound) { _ in false }
+                })
+            }
+        }
+        var started = 0
+        for await _ in firsts {
+            started += 1
+            if started == count { break }
+        }
+    }
+
+    @Test("20 streams past the grace period each end with a final SHUTTING_DOWN event; the process exits 0; replies are stored")
+    func streamsCutAtGrace() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
+        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
+        // 200 words 50 ms apart: 10 s each, far past a 500 ms grace period.
+        let config = try directory.write(Self.config(graceMilliseconds: 500, delayMilliseconds: 50), as: "providers.yaml")
+        let server = try await ServerProcess(config: config)
+        let port = server.port
+
+        let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            try await Self.openStreams(port: port, count: 20, words: 200, group: &group)
+            let health = try await LiveHTTP.health(port: port)
+            #expect(health["activeCalls"] as? Int == 20)
+            let signalled = ContinuousClock.now
+            kill(server.process.processIdentifier, SIGTERM)
+            var results: [Int: String] = [:]
+            for try await (index, text) in group { results[index] = text }
+            // Bounded by the grace period, not by the 10 s streams.
+            #expect(signalled.duration(to: .now) < .seconds(5))
+            return results
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0)
+
+        #expect(results.count == 20)
+        for (index, text) in results {
+            let lastFrame = try #require(text.range(of: "data: ", options: .backwards), "stream \(index): \(text.suffix(200))")
+            let last = text[lastFrame.lowerBound...]
+            #expect(last.contains(#""code":"SHUTTING_DOWN""#), "stream \(index) ended with \(last)")
+            #expect(last.contains(#""done":true"#))
+            #expect(!text.contains("w200"), "stream \(index) should not have finished")
+        }
+        let log = await server.finalOutput()
+        #expect(log.contains("shutdown grace period over: stopped 20 provider calls"))
+
+        // Every partial reply was stored before the process exited.
+        let restarted = try await ServerProcess(config: config)
+        defer { restarted.kill(SIGTERM) }
+        for index in [0, 7, 19] {
+            let page = try await LiveHTTP.send(port: restarted.port, "GET", "/api/conversations/stream-\(index)").json()
+            let messages = try #require(page["messages"] as? [[String: Any]])
+            let reply = try #require(messages.last)
+            #expect(reply["role"] as? String == "assistant")
+            #expect((reply["content"] as? String)?.hasPrefix("w1 w2") == true)
+            #expect(reply["status"] as? String == "error")
+        }
+    }
+
+    @Test("streams that end within the grace period finish whole; new connections are refused meanwhile")
+    func streamsFinishWithinGrace() async throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
+        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
+        // 30 words 40 ms apart: about 1.2 s each, well inside a 20 s grace period.
+        let config = try directory.write(Self.config(graceMilliseconds: 20_000, delayMilliseconds: 40), as: "providers.yaml")
+        let server = try await ServerProcess(config: config)
+        let port = server.port
+
+        let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            try await Self.openStreams(port: port, count: 20, words: 30, group: &group)
+            kill(server.process.processIdentifier, SIGTERM)
+            // The listener closes at once: a new connection is refused while the streams run on.
+            try await LiveHTTP.eventually(5) {
+                do {
+                    _ = try await LiveHTTP.send(port: port, "GET", "/health")
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            var results: [Int: String] = [:]
+            for try await (index, text) in group { results[index] = text }
+            return results
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(results.count == 20)
+        for (index, text) in results {
+            #expect(text.contains("w30"), "stream \(index)")
+            #expect(text.contains(#""finishReason":"stop""#), "stream \(index) ended with \(text.suffix(200))")
+            #expect(!text.contains("SHUTTING_DOWN"))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// One whole HTTP exchange with a live server, over a connection closed after it.
+struct LiveHTTP {
+    /// A response: status, header lines, body.
+    struct Reply: Sendable {
+        var status: Int
+        var head: String
+        var body: String
+
+        /// The body as a JSON object.
+        func json() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "not a JSON object: \(body)")
+        }
+    }
+
+    /// Sends a request and reads until the server closes the connection.
+    static func send(port: Int, _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        if let json {
+            request += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+        } else {
+            request += "Content-Length: 0\r\n\r\n"
+        }
+        let text = try await RawHTTPClient.exchange(port: port, request: request) { try await RawHTTPClient.read(&$0) { _ in false } }
+        guard let split = text.range(of: "\r\n\r\n"), text.hasPrefix("HTTP/1.1 "),
+              let status = Int(text.dropFirst(9).prefix(3)) else {
+            throw MalformedReply(text: text)
+        }
+        return Reply(status: status, head: String(text[..<split.lowerBound]), body: String(text[split.upperBound...]))
+    }
+
+    /// `GET /health` as JSON.
+    static func health(port: Int) async throws -> [String: Any] {
+        try await send(port: port, "GET", "/health").json()
+    }
+
+    /// Asks `condition` again and again (each answer is a real request) until it holds or
+    /// `seconds` pass. A bounded wait for the server to reach a state, not a sleep.
+    static func eventually(_ seconds: Double = 10, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+        try await withDeadline(seconds) {
+            while try await !condition() {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+    }
+
+    struct MalformedReply: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "not an HTTP response: \(text.prefix(200))" }
+    }
+}
