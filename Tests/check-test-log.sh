@@ -8,6 +8,7 @@ secrets=(
   "sk-test-SECRET"         # TestGateway's provider key
   "pk-prod-123" "pk-ops-456" "k-tight" "k-roomy"   # API keys presented by auth and rate-limit tests
   "pk-canary"              # ProcessLogTests' keys
+  "k-widget-1" "k-ops-2"   # AdminReloadTests' keys
   "CANARY-MESSAGE-TEXT"    # ProcessLogTests' message text
 )
 found=0

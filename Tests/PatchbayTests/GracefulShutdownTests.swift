@@ -44,11 +44,9 @@ struct GracefulShutdownTests {
 
     @Test("20 streams past the grace period each end with a final SHUTTING_DOWN event; the process exits 0; replies are stored")
     func streamsCutAtGrace() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
         // 200 words 50 ms apart: 10 s each, far past a 500 ms grace period.
-        let config = try directory.write(Self.config(graceMilliseconds: 500, delayMilliseconds: 50), as: "providers.yaml")
+        let deployment = try EchoDeployment(config: Self.config(graceMilliseconds: 500, delayMilliseconds: 50))
+        let config = deployment.config
         let server = try await ServerProcess(config: config)
         let port = server.port
 
@@ -94,11 +92,9 @@ struct GracefulShutdownTests {
 
     @Test("streams that end within the grace period finish whole; new connections are refused meanwhile")
     func streamsFinishWithinGrace() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
         // 30 words 40 ms apart: about 1.2 s each, well inside a 20 s grace period.
-        let config = try directory.write(Self.config(graceMilliseconds: 20_000, delayMilliseconds: 40), as: "providers.yaml")
+        let deployment = try EchoDeployment(config: Self.config(graceMilliseconds: 20_000, delayMilliseconds: 40))
+        let config = deployment.config
         let server = try await ServerProcess(config: config)
         let port = server.port
 

@@ -1,6 +1,28 @@
 import Foundation
 import Testing
 
+/// A deployment in a fresh folder: providers.yaml and a `plugins` folder, holding the built
+/// echo plugin unless `withEcho` is false.
+struct EchoDeployment {
+    let directory: TemporaryDirectory
+    /// providers.yaml's path.
+    let config: String
+    /// The plugins folder's path.
+    var plugins: String { "\(directory.path)/plugins" }
+
+    init(config text: String, withEcho: Bool = true) throws {
+        directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
+        if withEcho { try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so") }
+        config = try directory.write(text, as: "providers.yaml")
+    }
+
+    /// Replaces providers.yaml (atomically, as editors and deploy tools do).
+    func rewrite(_ text: String) throws {
+        try directory.write(text, as: "providers.yaml")
+    }
+}
+
 /// One whole HTTP exchange with a live server, over a connection closed after it.
 struct LiveHTTP {
     /// A response: status, header lines, body.

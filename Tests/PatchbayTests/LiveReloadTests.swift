@@ -47,10 +47,8 @@ struct LiveReloadTests {
 
     @Test("an edit under steady traffic: no request fails, and the new routing serves within a second of the write")
     func editUnderLoad() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
-        let config = try directory.write(Self.config(model: "before-1"), as: "providers.yaml")
+        let deployment = try EchoDeployment(config: Self.config(model: "before-1"))
+        let config = deployment.config
         let server = try await ServerProcess(config: config)
         defer { server.kill(SIGTERM) }
         let port = server.port
@@ -61,7 +59,7 @@ struct LiveReloadTests {
             // Traffic flows before the edit.
             try await LiveHTTP.eventually { traffic.allSatisfy { $0.all.count >= 20 } }
             let written = ContinuousClock.now
-            try directory.write(Self.config(model: "after-2"), as: "providers.yaml")
+            try deployment.rewrite(Self.config(model: "after-2"))
             try await LiveHTTP.eventually(5) { traffic.allSatisfy { $0.all.contains { $0.model == "after-2" } } }
             // And keeps flowing after it.
             let counts = traffic.map(\.all.count)
@@ -87,10 +85,8 @@ struct LiveReloadTests {
 
     @Test("a broken edit is rejected with its line:column, service goes on, and /health says so; SIGHUP and `patchbay reload` apply a fix")
     func brokenEdit() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
-        let config = try directory.write(Self.config(model: "good-1"), as: "providers.yaml")
+        let deployment = try EchoDeployment(config: Self.config(model: "good-1"))
+        let config = deployment.config
         let server = try await ServerProcess(config: config)
         defer { server.kill(SIGTERM) }
         let port = server.port
@@ -99,7 +95,7 @@ struct LiveReloadTests {
         let broken = Self.config(model: "bad-2").replacingOccurrences(of: "model: bad-2}", with: "model: bad-2, temprature: 0.5}")
         let line = broken.split(separator: "\n", omittingEmptySubsequences: false)[6]
         let column = try #require(line.range(of: "temprature")).lowerBound.utf16Offset(in: line) + 1
-        try directory.write(broken, as: "providers.yaml")
+        try deployment.rewrite(broken)
         try await LiveHTTP.eventually(5) {
             (try await LiveHTTP.health(port: port)["lastReload"] as? [String: Any])?["result"] as? String == "rejected"
         }
@@ -116,7 +112,7 @@ struct LiveReloadTests {
         #expect(try reply.json()["model"] as? String == "good-1")
 
         // Fixed, then applied by SIGHUP without waiting for the watcher: the watcher would say "file".
-        try directory.write(Self.config(model: "fixed-3"), as: "providers.yaml")
+        try deployment.rewrite(Self.config(model: "fixed-3"))
         kill(server.process.processIdentifier, SIGHUP)
         try await LiveHTTP.eventually(5) {
             let reply = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: Self.turn)
@@ -133,10 +129,8 @@ struct LiveReloadTests {
 
     @Test("a plugin added, replaced and removed under load: new requests follow, a stream in flight ends on the code it started on")
     func pluginLifecycle() async throws {
-        let directory = try TemporaryDirectory()
-        let plugins = "\(directory.path)/plugins"
-        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-        let config = try directory.write(Self.config(model: "echo-1"), as: "providers.yaml")
+        let deployment = try EchoDeployment(config: Self.config(model: "echo-1"), withEcho: false)
+        let (directory, config, plugins) = (deployment.directory, deployment.config, deployment.plugins)
         let server = try await ServerProcess(config: config)
         defer { server.kill(SIGTERM) }
         let port = server.port

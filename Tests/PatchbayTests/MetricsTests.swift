@@ -58,21 +58,18 @@ struct MetricsTests {
 
     @Test("plugin load failures and reloads are counted")
     func reloadsCounted() async throws {
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so")
-        let good = "plugins: {directory: ./plugins}\nproviders: {echo: {plugin: echo}}\nassistants: {default: {provider: echo, model: echo-1}}\n"
-        let config = try directory.write(good, as: "providers.yaml")
+        let deployment = try EchoDeployment(config: "plugins: {directory: ./plugins}\nproviders: {echo: {plugin: echo}}\nassistants: {default: {provider: echo, model: echo-1}}\n")
+        let config = deployment.config
         let logger = LogRecorder().logger()
         let libraries = PluginLibraryCache()
         let gateway = Gateway(routes: try PatchbayLauncher.routes(configPath: config, libraries: libraries, logger: logger), logger: logger)
         let reloader = ConfigurationReloader(configPath: config, pluginsDirectory: nil, gateway: gateway, libraries: libraries, logger: logger)
 
-        try "not ELF".write(toFile: "\(directory.path)/plugins/libBroken.so", atomically: true, encoding: .utf8)
+        try "not ELF".write(toFile: "\(deployment.plugins)/libBroken.so", atomically: true, encoding: .utf8)
         #expect(await reloader.reload(trigger: .plugins).result == .applied)
         // The same broken file again is not a new failure.
         #expect(await reloader.reload(trigger: .signal).result == .applied)
-        try directory.write("providers: [", as: "providers.yaml")
+        try deployment.rewrite("providers: [")
         let rejected = await reloader.reload(trigger: .file)
         #expect(rejected.result == .rejected)
         #expect(gateway.lastReload == rejected)
@@ -81,5 +78,59 @@ struct MetricsTests {
         #expect(Self.sample(text, #"patchbay_config_reloads_total{result="applied"}"#) == 2)
         #expect(Self.sample(text, #"patchbay_config_reloads_total{result="rejected"}"#) == 1)
         #expect(Self.sample(text, "patchbay_plugin_load_failures_total") == 1)
+    }
+}
+
+/// `POST /admin/reload` is for operators only.
+@Suite("The admin reload endpoint")
+struct AdminReloadTests {
+    static let yaml = """
+        plugins: {directory: ./plugins}
+        providers: {echo: {plugin: echo}}
+        assistants: {default: {provider: echo, model: echo-1}}
+        """
+
+    func withHost(_ extra: String, environment: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let deployment = try EchoDeployment(config: Self.yaml + "\n" + extra)
+        let logger = LogRecorder().logger()
+        let libraries = PluginLibraryCache()
+        let routes = try PatchbayLauncher.routes(configPath: deployment.config, environment: environment, libraries: libraries, logger: logger)
+        let gateway = Gateway(routes: routes, logger: logger)
+        let reloader = ConfigurationReloader(configPath: deployment.config, pluginsDirectory: nil, gateway: gateway, libraries: libraries,
+                                             environment: { environment }, logger: logger)
+        let router = PatchbayApplication.router(gateway: gateway, auth: routes.configuration.auth, reloader: reloader)
+        try await Application(router: router).test(.router, body)
+    }
+
+    @Test("without auth, a caller not on this machine is refused")
+    func notLoopback() async throws {
+        // The in-memory test client has no peer address: it is not on this machine.
+        try await withHost("") { client in
+            let response = try await client.execute(uri: "/admin/reload", method: .post)
+            #expect(response.status == .forbidden)
+            #expect(String(buffer: response.body).contains(#""code":"FORBIDDEN""#))
+        }
+    }
+
+    @Test("with auth: no key 401, a key without admin 403, an admin key reloads")
+    func adminKey() async throws {
+        let auth = """
+            auth:
+              enabled: true
+              keys:
+                - {id: widget, key_env: WIDGET_KEY}
+                - {id: ops, key_env: OPS_KEY, admin: true}
+            """
+        try await withHost(auth, environment: ["WIDGET_KEY": "k-widget-1", "OPS_KEY": "k-ops-2"]) { client in
+            #expect(try await client.execute(uri: "/admin/reload", method: .post).status == .unauthorized)
+            let widget = try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer k-widget-1"])
+            #expect(widget.status == .forbidden)
+            let ops = try await client.execute(uri: "/admin/reload", method: .post, headers: [.authorization: "Bearer k-ops-2"])
+            #expect(ops.status == .ok)
+            let body = String(buffer: ops.body)
+            #expect(body.contains(#""result":"applied""#))
+            #expect(body.contains(#""trigger":"admin""#))
+            #expect(body.contains(#""plugins":["echo 1.0.0"]"#))
+        }
     }
 }
