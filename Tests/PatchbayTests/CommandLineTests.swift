@@ -6,24 +6,16 @@ struct PatchbayCommandRun {
     var status: Int32
     var output: String
 
-    static func run(_ arguments: [String]) throws -> PatchbayCommandRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(TestPaths.buildDirectory)/patchbay")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PatchbayCommandRun(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String]) async throws -> PatchbayCommandRun {
+        let run = try await ChildProcess.run("\(TestPaths.buildDirectory)/patchbay", arguments)
+        return PatchbayCommandRun(status: run.status, output: run.output)
     }
 }
 
 @Suite("The patchbay command line")
 struct CommandLineTests {
     @Test("check passes a good file and names what is not configured")
-    func checkPasses() throws {
+    func checkPasses() async throws {
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
         let config = try directory.write("""
@@ -34,14 +26,14 @@ struct CommandLineTests {
             assistants:
               demo: {provider: echo, model: echo-1}
             """, as: "providers.yaml")
-        let run = try PatchbayCommandRun.run(["check", "--config", config])
+        let run = try await PatchbayCommandRun.run(["check", "--config", config])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("note: provider 'keyed' is not configured: PATCHBAY_SURELY_UNSET_VARIABLE is not set"))
         #expect(run.output.contains("\(config): ok — 1 assistants, 2 providers, 1 plugins"))
     }
 
     @Test("check fails with file:line:col for a YAML mistake, an unknown plugin and refused settings")
-    func checkFails() throws {
+    func checkFails() async throws {
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
         let config = try directory.write("""
@@ -52,32 +44,32 @@ struct CommandLineTests {
             assistants:
               demo: {provider: echo, model: echo-1}
             """, as: "providers.yaml")
-        let run = try PatchbayCommandRun.run(["check", "--config", config])
+        let run = try await PatchbayCommandRun.run(["check", "--config", config])
         #expect(run.status == 1)
         #expect(run.output.contains("\(config):4:20: provider 'openai' uses plugin 'opnai'; known plugins: echo"))
         #expect(run.output.contains("\(config):3:3: provider 'echo': refused the settings of provider 'echo': echo: delay_ms must be a whole number of milliseconds from 0 to 60000"))
 
         let typo = try directory.write("assistants:\n  demo: {provider: echo, model: echo-1, temprature: 1}\n", as: "typo.yaml")
-        let typoRun = try PatchbayCommandRun.run(["check", "--config", typo])
+        let typoRun = try await PatchbayCommandRun.run(["check", "--config", typo])
         #expect(typoRun.status == 1)
         #expect(typoRun.output.contains("\(typo):2:41: unknown key 'temprature'"))
     }
 
     @Test("serve refuses to start on a broken file, with the location")
-    func serveRefusesBrokenFile() throws {
+    func serveRefusesBrokenFile() async throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write("server: {port: [1]}\n", as: "providers.yaml")
-        let run = try PatchbayCommandRun.run(["serve", "--config", config])
+        let run = try await PatchbayCommandRun.run(["serve", "--config", config])
         #expect(run.status == 2)
         #expect(run.output.contains("\(config):1:16:"))
     }
 
     @Test("plugins lists what loads and what is refused, and fails when something is refused")
-    func pluginsListing() throws {
+    func pluginsListing() async throws {
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
         let bad = try directory.write("text", as: "libbad.so")
-        let run = try PatchbayCommandRun.run(["plugins", "--plugins", directory.path])
+        let run = try await PatchbayCommandRun.run(["plugins", "--plugins", directory.path])
         #expect(run.status == 1)
         #expect(run.output.contains("loaded  echo 1.0.0 (ABI 1.0) models: echo-1"))
         #expect(run.output.contains("refused \(bad): not a shared library (no ELF header)"))

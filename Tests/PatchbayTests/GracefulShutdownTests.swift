@@ -19,26 +19,46 @@ struct GracefulShutdownTests {
         """
     }
 
-    /// Opens `count` streams of `words` words and returns once each has its first delta; each
-    /// task then reads its stream to the end and returns all it read.
+    /// Opens `count` streams of `words` words and returns once each has its first delta (or has
+    /// failed: then its task throws); each task then reads its stream until the server closes
+    /// the connection, and returns all it read.
     static func openStreams(port: Int, count: Int, words: Int, group: inout ThrowingTaskGroup<(Int, String), any Error>) async throws {
         let message = (1...words).map { "w\($0)" }.joined(separator: " ")
         let (firsts, firstSink) = AsyncStream<Int>.makeStream()
         for index in 0..<count {
             group.addTask {
+                // However this stream goes, the opener is not left waiting for it.
+                defer { firstSink.yield(index) }
                 let request = RawHTTPClient.post("/api/chat", json: #"{"message":"\#(message)","conversationId":"stream-\#(index)"}"#)
                 return (index, try await RawHTTPClient.exchange(port: port, request: request) { inbound in
-                    let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") }
+                    let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") || ($0.contains("\r\n\r\n") && !$0.hasPrefix("HTTP/1.1 200")) }
                     firstSink.yield(index)
+                    guard head.hasPrefix("HTTP/1.1 200") else { throw StreamRefused(index: index, head: head) }
                     // Until the server closes the connection: a stream must end by itself.
                     return try await head + RawHTTPClient.read(&inbound) { _ in false }
                 })
             }
         }
-        var started = 0
-        for await _ in firsts {
-            started += 1
-            if started == count { break }
+        var started = Set<Int>()
+        for await index in firsts {
+            started.insert(index)
+            if started.count == count { break }
+        }
+    }
+
+    struct StreamRefused: Error, CustomStringConvertible {
+        var index: Int
+        var head: String
+        var description: String { "stream \(index) was refused: \(head)" }
+    }
+
+    /// Runs `body`; if it fails, the server's log goes into the test's output, to say why.
+    static func explained<T>(_ server: ServerProcess, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            print("server output:\n\(server.output.suffix(6000))")
+            throw error
         }
     }
 
@@ -50,21 +70,21 @@ struct GracefulShutdownTests {
         let server = try await ServerProcess(config: config)
         let port = server.port
 
-        let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            try await Self.openStreams(port: port, count: 20, words: 200, group: &group)
-            let health = try await LiveHTTP.health(port: port)
-            #expect(health["activeCalls"] as? Int == 20)
-            let signalled = ContinuousClock.now
-            kill(server.process.processIdentifier, SIGTERM)
-            var results: [Int: String] = [:]
-            for try await (index, text) in group { results[index] = text }
-            // Bounded by the grace period, not by the 10 s streams.
-            #expect(signalled.duration(to: .now) < .seconds(5))
-            return results
+        let results = try await Self.explained(server) {
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                try await Self.openStreams(port: port, count: 20, words: 200, group: &group)
+                let health = try await LiveHTTP.health(port: port)
+                #expect(health["activeCalls"] as? Int == 20)
+                let signalled = ContinuousClock.now
+                server.child.signal(SIGTERM)
+                var results: [Int: String] = [:]
+                for try await (index, text) in group { results[index] = text }
+                // Bounded by the grace period, not by the 10 s streams.
+                #expect(signalled.duration(to: .now) < .seconds(5))
+                return results
+            }
         }
-        server.process.waitUntilExit()
-        #expect(server.process.terminationReason == .exit)
-        #expect(server.process.terminationStatus == 0)
+        #expect(await server.child.finished() == 0, "exit status 0, not a signal")
 
         #expect(results.count == 20)
         for (index, text) in results {
@@ -98,9 +118,10 @@ struct GracefulShutdownTests {
         let server = try await ServerProcess(config: config)
         let port = server.port
 
-        let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        let results = try await Self.explained(server) {
+          try await withThrowingTaskGroup(of: (Int, String).self) { group in
             try await Self.openStreams(port: port, count: 20, words: 30, group: &group)
-            kill(server.process.processIdentifier, SIGTERM)
+            server.child.signal(SIGTERM)
             // The listener closes at once: a new connection is refused while the streams run on.
             try await LiveHTTP.eventually(5) {
                 do {
@@ -113,9 +134,9 @@ struct GracefulShutdownTests {
             var results: [Int: String] = [:]
             for try await (index, text) in group { results[index] = text }
             return results
+          }
         }
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(await server.child.finished() == 0)
         #expect(results.count == 20)
         for (index, text) in results {
             #expect(text.contains("w30"), "stream \(index)")

@@ -113,14 +113,14 @@ struct LiveReloadTests {
 
         // Fixed, then applied by SIGHUP without waiting for the watcher: the watcher would say "file".
         try deployment.rewrite(Self.config(model: "fixed-3"))
-        kill(server.process.processIdentifier, SIGHUP)
+        server.child.signal(SIGHUP)
         try await LiveHTTP.eventually(5) {
             let reply = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: Self.turn)
             return try reply.json()["model"] as? String == "fixed-3"
         }
 
         // `patchbay reload` from this machine.
-        let run = try PatchbayCommandRun.run(["reload", "--url", "http://127.0.0.1:\(port)"])
+        let run = try await PatchbayCommandRun.run(["reload", "--url", "http://127.0.0.1:\(port)"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains(#""result":"applied""#))
         #expect(run.output.contains(#""trigger":"admin""#))
@@ -159,7 +159,7 @@ struct LiveReloadTests {
             try await LiveHTTP.eventually { traffic.all.count >= 10 }
 
             // A new build, ready to deploy.
-            let newBuild = try Self.compileEcho(version: "2.0.0", into: directory)
+            let newBuild = try await Self.compileEcho(version: "2.0.0", into: directory)
             // A slow stream (100 words, 40 ms apart) starts on version 1.0.0 ...
             let words = (1...100).map { "w\($0)" }.joined(separator: " ")
             let started = AsyncStream<Void>.makeStream()
@@ -185,14 +185,19 @@ struct LiveReloadTests {
             #expect(!text.contains(#""error""#))
             #expect(text.contains("w100"))
 
+            // Removed, still under load: from one moment on, every request is refused cleanly.
+            try FileManager.default.removeItem(atPath: "\(plugins)/libEchoProvider.so")
+            try await LiveHTTP.eventually(5) { traffic.all.contains { $0.status == 503 } }
+            let countAtRemoval = traffic.all.count
+            try await LiveHTTP.eventually { traffic.all.count >= countAtRemoval + 10 }
             traffic.stop.store(true, ordering: .relaxed)
             try await group.waitForAll()
         }
-        #expect(traffic.all.allSatisfy { $0.status == 200 }, "\(traffic.all.map(\.status).filter { $0 != 200 })")
-
-        // Removed: it takes no new requests.
-        try FileManager.default.removeItem(atPath: "\(plugins)/libEchoProvider.so")
-        try await LiveHTTP.eventually(5) { try await echoVersion() == nil }
+        let statuses = traffic.all.map(\.status)
+        let firstRefusal = try #require(statuses.firstIndex(of: 503))
+        #expect(statuses[..<firstRefusal].allSatisfy { $0 == 200 }, "before removal: \(statuses[..<firstRefusal].filter { $0 != 200 })")
+        #expect(statuses[firstRefusal...].allSatisfy { $0 == 503 }, "after removal: \(statuses[firstRefusal...].filter { $0 != 503 })")
+        #expect(try await echoVersion() == nil)
         let refused = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: Self.turn)
         #expect(refused.status == 503)
         #expect(try refused.json()["error"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "PROVIDER_UNAVAILABLE")
@@ -206,19 +211,15 @@ struct LiveReloadTests {
     }
 
     /// Builds the echo plugin from its source with another version string, as a new build would be.
-    static func compileEcho(version: String, into directory: TemporaryDirectory) throws -> String {
+    static func compileEcho(version: String, into directory: TemporaryDirectory) async throws -> String {
         let output = "\(directory.path)/libEcho-\(version).so"
         let source = "\(TestPaths.repositoryRoot)/Plugins/EchoProvider"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            ProcessInfo.processInfo.environment["CC"] ?? "cc", "-shared", "-fPIC", "-std=gnu11", "-O1", "-pthread",
+        let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
+            "-shared", "-fPIC", "-std=gnu11", "-O1", "-pthread",
             "-DECHO_PLUGIN_VERSION=\"\(version)\"", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include", "-I", source,
             "\(source)/EchoProvider.c", "\(source)/EchoJSON.c", "-o", output,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "cc failed")
+        ])
+        try #require(compile.status == 0, "cc failed: \(compile.output)")
         return output
     }
 }

@@ -32,9 +32,9 @@ struct PluginLoaderTests {
     }
 
     @Test("accepts a descriptor from a newer 1.x minor")
-    func newerMinorAccepted() throws {
+    func newerMinorAccepted() async throws {
         let directory = try TemporaryDirectory()
-        let path = try BrokenPluginCompiler.compile("NEWER_MINOR", into: directory)
+        let path = try await BrokenPluginCompiler.compile("NEWER_MINOR", into: directory)
         let plugin = try PluginLoader(logger: LogRecorder().logger()).load(path: path).get()
         #expect(plugin.abiMinor == 7)
     }
@@ -53,9 +53,9 @@ struct PluginLoaderTests {
             ("BAD_MANIFEST", #"invalid descriptor: manifest_json is not {"capabilities": [...], "models": [...]}"#),
         ]
     )
-    func refusesBrokenPlugin(variant: String, reason: String) throws {
+    func refusesBrokenPlugin(variant: String, reason: String) async throws {
         let directory = try TemporaryDirectory()
-        let path = try BrokenPluginCompiler.compile(variant, into: directory)
+        let path = try await BrokenPluginCompiler.compile(variant, into: directory)
         let result = PluginLoader(logger: LogRecorder().logger()).load(path: path)
         guard case .failure(let refusal) = result else {
             Issue.record("\(variant) was loaded")
@@ -96,7 +96,7 @@ struct PluginLoaderTests {
         // The same plugin again under a file name that sorts later: its name is taken.
         let duplicate = try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libecho-second.so")
         try directory.copy(TestPaths.builtPlugin("MinimalSwiftProvider"), as: "libMinimalSwiftProvider.so")
-        let wrongMajor = try BrokenPluginCompiler.compile("WRONG_MAJOR", into: directory)
+        let wrongMajor = try await BrokenPluginCompiler.compile("WRONG_MAJOR", into: directory)
         let notELF = try directory.write("hello", as: "libtext.so")
         try directory.write("not a plugin, not a .so: ignored", as: "README.txt")
 

@@ -17,13 +17,10 @@ struct ReadmeExampleTests {
         let directory = try TemporaryDirectory()
         let file = try directory.write(source, as: "hello.c")
         let library = "\(directory.path)/libhello.so"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [ProcessInfo.processInfo.environment["CC"] ?? "cc", "-shared", "-fPIC", "-Wall", "-Werror",
-                             "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include", file, "-o", library]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
+            "-shared", "-fPIC", "-Wall", "-Werror", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include", file, "-o", library,
+        ])
+        #expect(compile.status == 0, "\(compile.output)")
 
         let plugin = try PluginLoader(logger: LogRecorder().logger()).load(path: library).get()
         #expect(plugin.name == "hello")

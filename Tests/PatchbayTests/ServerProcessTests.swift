@@ -4,64 +4,49 @@ import Testing
 
 /// The real `patchbay serve` in a child process, for tests a signal must reach.
 final class ServerProcess: Sendable {
-    let process: Process
+    /// The child process.
+    let child: ChildProcess
+    /// The port it listens on.
     let port: Int
-    private let outputBuffer = OutputBuffer()
-    private let outputClosed: AsyncStream<Void>
 
     /// Starts the server on a free port and waits (bounded) until it listens.
     /// - Parameter environment: variables added to this process's own.
     init(config: String, environment: [String: String] = [:]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(TestPaths.buildDirectory)/patchbay")
-        process.arguments = ["serve", "--config", config, "--port", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        let (lines, sink) = AsyncStream<String>.makeStream()
-        let (closed, closedSink) = AsyncStream<Void>.makeStream()
-        outputClosed = closed
-        let output = outputBuffer
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { sink.finish(); closedSink.finish(); handle.readabilityHandler = nil; return }
-            let text = String(decoding: data, as: UTF8.self)
-            output.text.withLock { $0 += text }
-            for line in text.split(separator: "\n") { sink.yield(String(line)) }
-        }
-        try process.run()
-        self.process = process
+        let child = try ChildProcess("\(TestPaths.buildDirectory)/patchbay", ["serve", "--config", config, "--port", "0"],
+                                     environment: environment)
+        self.child = child
         self.port = try await withDeadline(30) {
-            for await line in lines {
+            for await line in child.lines {
                 if let range = line.range(of: "listening on 127.0.0.1:") {
                     return Int(line[range.upperBound...].prefix { $0.isNumber })!
                 }
             }
-            throw ServerDidNotStart()
+            throw ServerDidNotStart(output: child.output)
         }
     }
 
-    struct ServerDidNotStart: Error {}
-
-    /// What the server has written so far (a class: the pipe's handler holds it too).
-    private final class OutputBuffer: Sendable {
-        let text = Mutex("")
+    struct ServerDidNotStart: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "the server did not start:\n\(output.suffix(2000))" }
     }
 
+    /// The server's process id.
+    var pid: pid_t { child.pid }
+
+    /// Sends `signal` and waits until the server has exited.
     func kill(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        child.signal(signal)
+        child.waitUntilExit()
     }
 
     /// What the server has written to standard output and error so far.
-    var output: String { outputBuffer.text.withLock { $0 } }
+    var output: String { child.output }
 
     /// Everything the server wrote to standard output and error, once it has exited and its
     /// output is closed.
     func finalOutput() async -> String {
-        for await _ in outputClosed {}
-        return outputBuffer.text.withLock { $0 }
+        await child.finished()
+        return child.output
     }
 }
 

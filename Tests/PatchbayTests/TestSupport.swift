@@ -51,24 +51,20 @@ final class TemporaryDirectory: Sendable {
 /// Builds the deliberately broken plugins of Tests/Fixtures/BrokenPlugins with the system C
 /// compiler, against the real header, the way an outside plugin author would.
 enum BrokenPluginCompiler {
-    static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) throws -> String {
+    static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) async throws -> String {
         let output = "\(directory.path)/\(name ?? "lib\(variant.lowercased()).so")"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            ProcessInfo.processInfo.environment["CC"] ?? "cc", "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",
+        let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
+            "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",
             "-DBROKEN_\(variant)", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include",
             "\(TestPaths.repositoryRoot)/Tests/Fixtures/BrokenPlugins/broken_plugin.c", "-o", output,
-        ]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CompileFailure(variant: variant, status: process.terminationStatus)
+        ])
+        guard compile.status == 0 else {
+            throw CompileFailure(variant: variant, status: compile.status, output: compile.output)
         }
         return output
     }
 
-    struct CompileFailure: Error { var variant: String; var status: Int32 }
+    struct CompileFailure: Error { var variant: String; var status: Int32; var output: String }
 }
 
 /// A log handler that keeps every line, so tests can assert on logs and wait for one.
