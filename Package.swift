@@ -87,6 +87,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
+            // The chat widget and its demo page, served from memory (WidgetAssets).
+            resources: [.copy("Widget/Assets")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
