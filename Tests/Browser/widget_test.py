@@ -30,7 +30,7 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 15  # seconds, the bound of every wait
 
 XSS = "<img src=x onerror=alert(1)>"
-MARKDOWN = "**Bold** and _soft_ `x<y` [docs](https://example.com/docs) [bad](javascript:alert(1))"
+MARKDOWN = "**Bold** and _soft_ `x<y` [docs](https://example.com/docs) [bad](javascript:alert(1))\n```\nif a < b { print(\"<b>\") }\n```"
 LONG = " ".join(f"word{n}" for n in range(1, 61))
 
 # Helpers that run in the page: the widget's shadow root and what it shows.
@@ -234,6 +234,22 @@ class WidgetSession:
         expect(LONG.startswith(last["content"]) and len(last["content"]) < len(LONG),
                f"the server kept streaming after Stop: stored {len(last['content'])} of {len(LONG)} characters")
 
+    def follows_unless_scrolled_up(self):
+        at_bottom = "const t = q('.transcript'); return t.scrollHeight - t.scrollTop - t.clientHeight < 32"
+        words = lambda: len(self.assistant_texts()[-1].split())
+        before = len(self.assistant_texts())
+        self.send(" ".join(f"follow{n}" for n in range(1, 31)))
+        self.wait("a few words", lambda: len(self.assistant_texts()) > before and words() >= 3)
+        expect(self.js(at_bottom), "the view does not follow the new text")
+        self.js("q('.transcript').scrollTop = 0")
+        seen = words()
+        self.wait("more words after scrolling up", lambda: words() > seen + 3)
+        expect(self.js("return q('.transcript').scrollTop") == 0, "the view jumped down while the reader was scrolled up")
+        expect(self.js("return visible(q('.jump'))"), "no button to jump to the latest message")
+        self.wait("the reply to end", lambda: not self.busy())
+        self.driver.find_element("css selector", "chat-bot").shadow_root.find_element("css selector", ".jump").click()
+        expect(self.js(at_bottom) and not self.js("return visible(q('.jump'))"), "the jump button does not go to the end")
+
     def xss(self):
         reply = self.reply_to(XSS)
         expect(reply == XSS, f"the reply shows {reply!r}")
@@ -249,12 +265,13 @@ class WidgetSession:
         bubble = "qa('.message.assistant .bubble').at(-1)"
         found = self.js(f"""const b = {bubble};
             return {{strong: b.querySelector('strong')?.textContent, em: b.querySelector('em')?.textContent,
-                     code: b.querySelector('code')?.textContent,
+                     code: b.querySelector('p code')?.textContent, block: b.querySelector('pre > code')?.textContent,
                      links: [...b.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.rel, a.textContent]),
                      text: b.textContent}}""")
         expect(found["strong"] == "Bold" and found["em"] == "soft" and found["code"] == "x<y", f"inline Markdown: {found}")
         expect(found["links"] == [["https://example.com/docs", "noopener noreferrer", "docs"]], f"links: {found['links']}")
         expect("[bad](javascript:alert(1))" in found["text"], "the javascript: link is not shown as text")
+        expect(found["block"] == 'if a < b { print("<b>") }', f"code block: {found['block']!r}")
 
     def restored_after_reload(self):
         before = self.js("return qa('.message').map(e => [e.className, e.querySelector('.bubble').textContent, e.querySelector('.note')?.textContent || null])")
@@ -400,6 +417,7 @@ class WidgetSession:
             ("Enter sends, Shift+Enter adds a line, lists render", self.enter_and_shift_enter),
             ("the textarea grows", self.grows),
             ("Stop mid-stream aborts, and the server cancels", self.stop),
+            ("the view follows new text unless the reader scrolled up", self.follows_unless_scrolled_up),
             ("a reply with HTML shows as text", self.xss),
             ("Markdown subset with safe links", self.markdown),
             ("reload restores the conversation", self.restored_after_reload),

@@ -45,6 +45,7 @@ struct BrowserWidgetTests {
         let resultLine = run.output.split(separator: "\n").last { $0.hasPrefix("RESULT ") }
         let result = try #require(resultLine.flatMap { try? JSONDecoder().decode(BrowserResult.self, from: Data($0.dropFirst(7).utf8)) },
                                   "the browser script printed no result:\n\(run.output)")
+        print(run.output.split(separator: "\n").filter { $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ") }.joined(separator: "\n"))
         #expect(run.status == 0, "the browser script failed:\n\(run.output)")
         #expect(result.failed.isEmpty, "failed in the browser: \(result.failed)")
         #expect(result.planned.count >= 18 && result.passed == result.planned, "not every planned check passed: \(result)")
