@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -26,10 +27,18 @@ struct WidgetController: Sendable {
     private func serve(_ name: String, request: Request) throws -> Response {
         guard let file = assets.files[name] else { throw APIError(.notFound, "No such file.") }
         var headers: HTTPFields = [.eTag: file.etag, .cacheControl: Self.cacheControl]
-        if let asked = request.headers[.ifNoneMatch], asked.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag || $0 == "*" }) {
+        if let validators = request.headers[.ifNoneMatch], Self.matches(validators, etag: file.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = file.contentType
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
+    }
+
+    /// Whether an `If-None-Match` list (`"a", "b"` or `*`) names this ETag.
+    static func matches(_ validators: String, etag: String) -> Bool {
+        validators.split(separator: ",").contains { validator in
+            let validator = validator.trimmingCharacters(in: .whitespaces)
+            return validator == etag || validator == "W/" + etag || validator == "*"
+        }
     }
 }
