@@ -173,9 +173,11 @@ class WidgetSession:
 
     def stream(self):
         message = " ".join(f"streamed{n}" for n in range(1, 21))
+        # Records whether the typing indicator showed before the first word, however fast that came.
+        self.js("""window.typingSeen = false;
+            new MutationObserver(() => { if (visible(q('.typing')) && visible(q('.stop')) && !qa('.message.assistant').length)
+                window.typingSeen = true; }).observe(q('.typing'), {attributes: true});""")
         self.send(message)
-        expect(self.js("return visible(q('.typing')) && visible(q('.stop'))"),
-               "no typing indicator or Stop button while waiting for the first word")
         seen = set()
 
         def finished():
@@ -185,6 +187,7 @@ class WidgetSession:
             return not self.busy() and texts and texts[-1] == message
 
         self.wait("the whole reply", finished)
+        expect(self.driver.execute_script("return window.typingSeen"), "no typing indicator and Stop button before the first word")
         partial = [text for text in seen if text != message]
         expect(partial and all(message.startswith(text) for text in partial),
                f"never saw a partial reply growing into the whole one: {sorted(seen, key=len)[:3]}")
@@ -238,7 +241,7 @@ class WidgetSession:
         at_bottom = "const t = q('.transcript'); return t.scrollHeight - t.scrollTop - t.clientHeight < 32"
         words = lambda: len(self.assistant_texts()[-1].split())
         before = len(self.assistant_texts())
-        self.send(" ".join(f"follow{n}" for n in range(1, 31)))
+        self.send(" ".join(f"follow{n}" for n in range(1, 51)))
         self.wait("a few words", lambda: len(self.assistant_texts()) > before and words() >= 3)
         expect(self.js(at_bottom), "the view does not follow the new text")
         self.js("q('.transcript').scrollTop = 0")

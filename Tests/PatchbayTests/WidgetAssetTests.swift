@@ -9,7 +9,7 @@ import Testing
 
 @Suite("The widget's files, served by the host")
 struct WidgetAssetTests {
-    @Test("chat-bot.js, demo.js and demo.css: their content types, an ETag, a cache lifetime, 304 when unchanged")
+    @Test("chat-bot.js, demo.js and demo.css: their content types, an ETag, a cache lifetime, 304 when unchanged, HEAD")
     func files() async throws {
         let gateway = try TestGateway.make()
         try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
@@ -33,6 +33,9 @@ struct WidgetAssetTests {
                 let changed = try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"0123\""])
                 #expect(changed.status == .ok)
             }
+            let head = try await client.execute(uri: "/widget/chat-bot.js", method: .head)
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == "text/javascript; charset=utf-8" && head.headers[.eTag] != nil)
             let script = try await client.execute(uri: "/widget/chat-bot.js", method: .get)
             #expect(String(buffer: script.body).contains("customElements.define('chat-bot'"))
         }

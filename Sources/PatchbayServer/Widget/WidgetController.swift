@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `GET /` (the demo page) and `GET /widget/:file` (`chat-bot.js`, and the demo's script and
+/// `GET /` (the demo page) and `GET /widget/:file` (and `HEAD` of both) (`chat-bot.js`, and the demo's script and
 /// style): static files from memory, with an ETag and a short cache lifetime so a new widget
 /// reaches embedding pages within minutes.
 struct WidgetController: Sendable {
@@ -14,6 +14,8 @@ struct WidgetController: Sendable {
     func addRoutes(to router: Router<PatchbayRequestContext>) {
         router.get("/", use: demoPage)
         router.get("/widget/:file", use: file)
+        router.head("/", use: demoPage)
+        router.head("/widget/:file", use: file)
     }
 
     @Sendable func demoPage(request: Request, context: PatchbayRequestContext) async throws -> Response {
@@ -31,6 +33,7 @@ struct WidgetController: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = file.contentType
+        guard request.method != .head else { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
     }
 
