@@ -13,8 +13,11 @@ BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
+# The widget's browser test: Debian's headless Chromium and its driver, Selenium in a venv.
+APT_PACKAGES += chromium chromium-driver python3 python3-venv
+BROWSER_VENV := .build/browser-venv
 
-.PHONY: all deps build plugins run test check clean
+.PHONY: all deps pydeps build plugins run test check screenshots clean
 
 all: plugins
 
@@ -26,6 +29,11 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# Selenium (Tests/Browser/requirements.txt) in a git-ignored venv, for the browser test.
+pydeps: deps
+	@test -x $(BROWSER_VENV)/bin/python || /usr/bin/python3 -m venv $(BROWSER_VENV)
+	@$(BROWSER_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/Browser/requirements.txt
 
 build: deps
 	$(SWIFT) build -c $(BUILD)
@@ -42,10 +50,15 @@ check: plugins
 	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay check --config $(CONFIG)
 
 # The whole run's output is kept and scanned: no key and no message text may appear in it.
-test: deps
+test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
+
+# Retakes docs/widget-{light,dark,mobile}.png with the browser test.
+screenshots: pydeps
+	$(SWIFT) build --build-tests
+	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter BrowserWidgetTests
 
 clean:
 	rm -rf .build $(PLUGINS_DIR)

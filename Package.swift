@@ -93,6 +93,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The chat widget and its demo page, served from memory (WidgetAssets).
+            resources: [.copy("Widget/Assets")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -28,6 +28,7 @@ public enum PatchbayApplication {
         InfoController(gateway: gateway).addRoutes(to: router)
         ConversationController(gateway: gateway).addRoutes(to: router)
         OperationsController(gateway: gateway, reloader: reloader).addRoutes(to: router)
+        WidgetController(assets: .bundled).addRoutes(to: router)
         return router
     }
 

@@ -146,10 +146,22 @@ final class ChildProcess: Sendable {
     }
 
     /// Runs a command to its end and returns its exit status and everything it printed.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    /// - Parameter seconds: past this, the command is killed and this throws ``DeadlinePassed``.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                    deadline seconds: Double = 120) async throws -> (status: Int32, output: String) {
         let child = try ChildProcess(executable, arguments, environment: environment)
-        let status = await child.finished()
-        return (status, child.output)
+        let status = try await withThrowingTaskGroup(of: Int32?.self) { group in
+            group.addTask { await child.finished() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                guard !Task.isCancelled else { return nil }
+                child.signal(SIGKILL)  // then `finished` returns too
+                throw DeadlinePassed(seconds: seconds)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+        return (status ?? -1, child.output)
     }
 
     struct SpawnFailure: Error, CustomStringConvertible {
