@@ -10,9 +10,10 @@ import Glibc
 /// `waitpid` on another.
 ///
 /// Not Foundation's `Process`: on Linux its run-loop and dispatch-source machinery
-/// (`readabilityHandler`, `waitUntilExit`) has crashed and hung under these tests' load. The pipe
-/// is opened close-on-exec, so a child spawned concurrently by another test never inherits it
-/// and never holds its end-of-file back.
+/// (`readabilityHandler`, `waitUntilExit`) has crashed and hung under these tests' load. The
+/// child gets only standard input, output and error: every other descriptor of this process (a
+/// socket another test is using, another child's pipe) is closed in it, so no child ever holds a
+/// connection or an end-of-file of another test's open.
 final class ChildProcess: Sendable {
     /// The child's process id.
     let pid: pid_t
@@ -35,9 +36,7 @@ final class ChildProcess: Sendable {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnFailure(executable: executable, code: errno) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
-        // Close-on-exec at once (Glibc does not export pipe2 to Swift; the window is two calls).
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -45,6 +44,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        guard Self.addCloseFrom(&actions, 3) == 0 else { throw SpawnFailure(executable: executable, code: errno) }
 
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -95,6 +95,15 @@ final class ChildProcess: Sendable {
         }
         waiter.start()
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which its Swift module
+    /// does not export: closes every descriptor from the given one on, in the child.
+    private static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("posix_spawn_file_actions_addclosefrom_np is missing: glibc 2.34 or later is needed")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Applies a change, and wakes the waiters once the child has exited and its output is closed.
     private func settle(_ change: (inout State) -> Void) {
