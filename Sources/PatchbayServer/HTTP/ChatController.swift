@@ -193,6 +193,9 @@ struct ChatController: Sendable {
                 try await writer.write(reply.finalFrame(allocator: allocator))
                 return
             case .failed(let failure):
+                // The call was cancelled because the client went away (this task's cancellation
+                // reached the plugin before the stream ended): a cancelled reply, not a failed one.
+                if failure.code == "CANCELLED" && !ending.wasInterrupted { throw CancellationError() }
                 let error = clientError(for: failure, interrupted: ending.wasInterrupted, logger: logger)
                 record.fail(error.code)
                 try await writer.write(reply.errorFrame(error, allocator: allocator))
