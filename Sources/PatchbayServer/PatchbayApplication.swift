@@ -26,6 +26,7 @@ public enum PatchbayApplication {
         RateLimitController(gateway: gateway, limiter: limiter).addRoutes(to: router)
         InfoController(gateway: gateway).addRoutes(to: router)
         ConversationController(gateway: gateway).addRoutes(to: router)
+        OpenAPIController().addRoutes(to: router)
         return router
     }
 
