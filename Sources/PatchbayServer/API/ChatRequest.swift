@@ -107,10 +107,7 @@ extension ChatRequest {
         }
         var request = ChatRequest(assistantType: assistantType, stream: wire.stream ?? true, messages: [])
         if let id = wire.conversationId {
-            // Ids end up in URLs, logs and SQLite: keep them to a safe alphabet.
-            guard (1...128).contains(id.utf8.count),
-                  id.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
-            else {
+            guard ConversationID.isValid(id) else {
                 throw APIError(.invalidRequest, "conversationId must be 1 to 128 of A-Z, a-z, 0-9, '-', '_' and '.'.", field: "conversationId")
             }
             request.conversationID = id
@@ -228,11 +225,5 @@ public struct ChatInputLimits: Sendable, Equatable {
             }
             throw APIError(.invalidRequest, "\(field) is longer than \(maxMessageChars) characters.", field: field)
         }
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
-        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
     }
 }
