@@ -198,7 +198,8 @@ extension ChatRequest {
 
 /// How much one chat request may carry (`server.max_message_chars`, `server.max_messages`).
 public struct ChatInputLimits: Sendable, Equatable {
-    /// The longest message content, in characters.
+    /// The longest message content, in Unicode scalar values: what JSON Schema's `maxLength`
+    /// counts, so the OpenAPI document states the limit exactly.
     public var maxMessageChars: Int
     /// The most messages in `messages`, or entries in `history`.
     public var maxMessages: Int
@@ -216,7 +217,7 @@ public struct ChatInputLimits: Sendable, Equatable {
             let field = historyShape ? "history" : "messages"
             throw APIError(.invalidRequest, "\(field) may hold at most \(maxMessages) entries.", field: field)
         }
-        for (index, message) in request.messages.enumerated() where message.content.count > maxMessageChars {
+        for (index, message) in request.messages.enumerated() where message.content.unicodeScalars.count > maxMessageChars {
             let field: String
             if historyShape {
                 field = index == request.messages.count - 1 ? "message" : "history[\(index)].text"

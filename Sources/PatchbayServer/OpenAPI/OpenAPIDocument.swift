@@ -142,10 +142,28 @@ public enum OpenAPIDocument {
               },
               "text/event-stream": {
                 "schema": {
-                  "type": "string",
-                  "description": "Events `data: <ChatStreamEvent JSON>` each followed by a blank line, flushed as they come: deltas, then one end event (#/components/schemas/ChatStreamEvent)."
-                },
-                "example": "data: {\"content\":\"Hello\",\"done\":false}\n\ndata: {\"content\":\" world\",\"done\":false}\n\ndata: {\"content\":\"\",\"done\":true,\"requestId\":\"3f1c\",\"assistantType\":\"demo\",\"provider\":\"echo\",\"model\":\"echo-1\",\"usage\":{\"inputTokens\":2,\"outputTokens\":2,\"totalTokens\":4},\"finishReason\":\"stop\"}\n\n"
+                  "type": "object",
+                  "required": [
+                    "data",
+                    "event"
+                  ],
+                  "properties": {
+                    "event": {
+                      "const": "message",
+                      "description": "No `event:` field is sent: every event is the default `message`."
+                    },
+                    "data": {
+                      "type": "string",
+                      "contentMediaType": "application/json",
+                      "contentSchema": {
+                        "$ref": "#/components/schemas/ChatStreamEvent"
+                      },
+                      "description": "The JSON of one ChatStreamEvent."
+                    }
+                  },
+                  "additionalProperties": false,
+                  "description": "Server-Sent Events, flushed as they come: deltas, then one end event, e.g. `data: {\"content\":\"Hello\",\"done\":false}` and a blank line. This schema describes each event as `{event, data}` (OpenAPI 3.1 has no item schema for streams; 3.2 calls this `itemSchema`)."
+                }
               }
             },
             "links": {
