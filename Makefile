@@ -12,9 +12,14 @@ PLUGINS_DIR ?= provider-plugins
 BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
-APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
+APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev python3 python3-venv
+# schemathesis (PyPI) for the OpenAPI conformance test, in a git-ignored venv.
+PYENV ?= .build/pyenv
+SCHEMATHESIS_VERSION ?= 4.32.5
+# hypothesis pinned too: with a fixed seed, the same versions generate the same requests.
+HYPOTHESIS_VERSION ?= 6.170.17
 
-.PHONY: all deps build plugins run test check clean
+.PHONY: all deps pydeps build plugins run test check clean
 
 all: plugins
 
@@ -26,6 +31,11 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# Installs schemathesis into $(PYENV) unless that version is already there.
+pydeps: deps
+	@$(PYENV)/bin/schemathesis --version 2>/dev/null | grep -qF "$(SCHEMATHESIS_VERSION)" || \
+	  { python3 -m venv $(PYENV) && $(PYENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)" "hypothesis==$(HYPOTHESIS_VERSION)"; }
 
 build: deps
 	$(SWIFT) build -c $(BUILD)
@@ -42,7 +52,7 @@ check: plugins
 	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay check --config $(CONFIG)
 
 # The whole run's output is kept and scanned: no key and no message text may appear in it.
-test: deps
+test: deps pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
