@@ -42,16 +42,35 @@ struct OpenAPIConformanceTests {
 
     @Test("schemathesis finds no server error and no response that breaks the document")
     func schemathesisFindsNothing() async throws {
+        try await check(settings: """
+            server:
+              cors_origins: [https://widget.example]
+            limits: {requests_per_minute: 1000000, tokens_per_day: 100000000}
+            """, examples: 40)
+    }
+
+    @Test("with authentication on and no key, every refusal is as documented too")
+    func schemathesisWithoutAKey() async throws {
+        try await check(settings: """
+            server:
+              cors_origins: ["*"]
+            auth:
+              enabled: true
+              keys: [{id: unused, sha256: 0000000000000000000000000000000000000000000000000000000000000000}]
+            """, examples: 10)
+    }
+
+    /// Serves the echo plugin with `settings` added to providers.yaml and runs schemathesis
+    /// against it with a fixed seed, `examples` cases per operation and phase.
+    private func check(settings: String, examples: Int) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Schemathesis.executable),
                      "schemathesis is not installed at \(Schemathesis.executable): run `make pydeps` (`make test` does)")
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
-        let config = try directory.write("""
+        let config = try directory.write(settings + """
+
             plugins: {directory: .}
             storage: {sqlite_path: ./db/chats.sqlite}
-            server:
-              cors_origins: [https://widget.example]
-            limits: {requests_per_minute: 1000000, tokens_per_day: 100000000}
             providers:
               echo: {plugin: echo}
             assistants:
@@ -66,7 +85,7 @@ struct OpenAPIConformanceTests {
         var arguments = [
             "--config-file", "\(TestPaths.repositoryRoot)/Tests/schemathesis.toml", "run", "http://127.0.0.1:\(server.port)/openapi.json",
             "--checks", Self.checks.joined(separator: ","),
-            "--max-examples", "40", "--seed", "7", "--generation-database", "none",
+            "--max-examples", String(examples), "--seed", "7", "--generation-database", "none",
             // One worker: Python 3.11's ast.parse is not thread-safe, and hypothesis calls it.
             "--workers", "1", "--request-timeout", "10", "--no-color",
         ]

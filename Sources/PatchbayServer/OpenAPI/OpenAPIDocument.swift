@@ -288,6 +288,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotAPreflight"
+          },
+          "401": {
+            "$ref": "#/components/responses/UnauthorizedNotAPreflight"
           }
         }
       }
@@ -558,6 +561,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotAPreflight"
+          },
+          "401": {
+            "$ref": "#/components/responses/UnauthorizedNotAPreflight"
           }
         }
       }
@@ -714,6 +720,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotAPreflight"
+          },
+          "401": {
+            "$ref": "#/components/responses/UnauthorizedNotAPreflight"
           }
         }
       }
@@ -870,6 +879,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotAPreflight"
+          },
+          "401": {
+            "$ref": "#/components/responses/UnauthorizedNotAPreflight"
           }
         }
       }
@@ -1029,6 +1041,9 @@ public enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotAPreflight"
+          },
+          "401": {
+            "$ref": "#/components/responses/UnauthorizedNotAPreflight"
           }
         }
       }
@@ -3031,6 +3046,70 @@ public enum OpenAPIDocument {
                   "properties": {
                     "code": {
                       "const": "TIMEOUT"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "UnauthorizedNotAPreflight": {
+        "description": "UNAUTHORIZED: not a cross-origin preflight, on an `/api/` path, with authentication enabled and no valid key: authentication answers before routing.",
+        "headers": {
+          "X-Request-ID": {
+            "$ref": "#/components/headers/X-Request-ID"
+          },
+          "X-Process-Time": {
+            "$ref": "#/components/headers/X-Process-Time"
+          },
+          "X-Content-Type-Options": {
+            "$ref": "#/components/headers/X-Content-Type-Options"
+          },
+          "Referrer-Policy": {
+            "$ref": "#/components/headers/Referrer-Policy"
+          },
+          "X-RateLimit-Limit": {
+            "$ref": "#/components/headers/X-RateLimit-Limit"
+          },
+          "X-RateLimit-Remaining": {
+            "$ref": "#/components/headers/X-RateLimit-Remaining"
+          },
+          "X-RateLimit-Reset": {
+            "$ref": "#/components/headers/X-RateLimit-Reset"
+          },
+          "Retry-After": {
+            "$ref": "#/components/headers/Retry-After"
+          },
+          "Strict-Transport-Security": {
+            "$ref": "#/components/headers/Strict-Transport-Security"
+          },
+          "Access-Control-Allow-Origin": {
+            "$ref": "#/components/headers/Access-Control-Allow-Origin"
+          },
+          "Access-Control-Expose-Headers": {
+            "$ref": "#/components/headers/Access-Control-Expose-Headers"
+          },
+          "Vary": {
+            "$ref": "#/components/headers/Vary"
+          },
+          "WWW-Authenticate": {
+            "$ref": "#/components/headers/WWW-Authenticate"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "allOf": [
+                {
+                  "$ref": "#/components/schemas/Error"
+                }
+              ],
+              "properties": {
+                "error": {
+                  "properties": {
+                    "code": {
+                      "const": "UNAUTHORIZED"
                     }
                   }
                 }
