@@ -13,9 +13,10 @@ BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
-# The widget's browser test: Debian's headless Chromium and its driver, Selenium in a venv.
+# The browser test (Debian's headless Chromium and its driver) and the Python tools the tests drive.
 APT_PACKAGES += chromium chromium-driver python3 python3-venv
-BROWSER_VENV := .build/browser-venv
+# Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
+PYENV ?= .build/pyenv
 
 .PHONY: all deps pydeps build plugins run test check screenshots clean
 
@@ -30,10 +31,12 @@ deps:
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Selenium (Tests/Browser/requirements.txt) in a git-ignored venv, for the browser test.
+# Installs Tests/requirements.txt into $(PYENV) unless that very list is installed already.
 pydeps: deps
-	@test -x $(BROWSER_VENV)/bin/python || /usr/bin/python3 -m venv $(BROWSER_VENV)
-	@$(BROWSER_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/Browser/requirements.txt
+	@cmp -s Tests/requirements.txt $(PYENV)/requirements.txt || { \
+	  /usr/bin/python3 -m venv $(PYENV) && \
+	  $(PYENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt && \
+	  cp Tests/requirements.txt $(PYENV)/requirements.txt; }
 
 build: deps
 	$(SWIFT) build -c $(BUILD)

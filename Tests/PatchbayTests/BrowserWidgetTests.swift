@@ -10,7 +10,7 @@ import Testing
 struct BrowserWidgetTests {
     /// The Python with Selenium: `PATCHBAY_BROWSER_PYTHON`, else the venv `make pydeps` makes.
     static let python = ProcessInfo.processInfo.environment["PATCHBAY_BROWSER_PYTHON"]
-        ?? "\(TestPaths.repositoryRoot)/.build/browser-venv/bin/python"
+        ?? "\(TestPaths.repositoryRoot)/.build/pyenv/bin/python"
 
     @Test("stream, Stop, reload, XSS as text, Markdown, errors with Retry, keyboard, launcher, themes, 360 px, CSP")
     func widgetInChromium() async throws {

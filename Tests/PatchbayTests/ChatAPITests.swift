@@ -106,6 +106,9 @@ struct ChatAPITests {
             (#"{"message":"refuse","assistantType":"scripted"}"#, 500, "INTERNAL_ERROR", nil),
             // Input limits (this router allows 100 characters and 3 messages).
             (#"{"message":""# + String(repeating: "é", count: 101) + #""}"#, 400, "INVALID_REQUEST", "message"),
+            // Unicode scalars are counted, as JSON Schema's maxLength does: 51 "e" + U+0301 are 51
+            // characters on screen but 102 scalars.
+            (#"{"message":""# + String(repeating: "e\u{301}", count: 51) + #""}"#, 400, "INVALID_REQUEST", "message"),
             (#"{"message":"x","history":[{"text":""# + String(repeating: "a", count: 101) + #"","sender":"user"}]}"#, 400, "INVALID_REQUEST", "history[0].text"),
             (#"{"message":"x","history":[{"text":"a","sender":"user"},{"text":"b","sender":"user"},{"text":"c","sender":"user"},{"text":"d","sender":"user"}]}"#, 400, "INVALID_REQUEST", "history"),
             (#"{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"},{"role":"user","content":"d"}]}"#, 400, "INVALID_REQUEST", "messages"),

@@ -31,8 +31,10 @@ final class ChildProcess: Sendable {
     private let settled = DispatchSemaphore(value: 0)
 
     /// Starts `executable` (a path, or a name looked up in PATH).
-    /// - Parameter environment: variables added to this process's own.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - environment: variables added to this process's own.
+    ///   - directory: the child's working directory (default: this process's).
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnFailure(executable: executable, code: errno) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
@@ -45,6 +47,7 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
         guard Self.addCloseFrom(&actions, 3) == 0 else { throw SpawnFailure(executable: executable, code: errno) }
+        if let directory, Self.addChangeDirectory(&actions, directory) != 0 { throw SpawnFailure(executable: executable, code: errno) }
 
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -105,6 +108,14 @@ final class ChildProcess: Sendable {
         return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
     }()
 
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later), likewise not exported.
+    private static let addChangeDirectory: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else {
+            fatalError("posix_spawn_file_actions_addchdir_np is missing: glibc 2.29 or later is needed")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
+    }()
+
     /// Applies a change, and wakes the waiters once the child has exited and its output is closed.
     private func settle(_ change: (inout State) -> Void) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>]? in
@@ -156,9 +167,9 @@ final class ChildProcess: Sendable {
 
     /// Runs a command to its end and returns its exit status and everything it printed.
     /// - Parameter seconds: past this, the command is killed and this throws ``DeadlinePassed``.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                     deadline seconds: Double = 120) async throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment)
+        let child = try ChildProcess(executable, arguments, environment: environment, directory: directory)
         let status = try await withThrowingTaskGroup(of: Int32?.self) { group in
             group.addTask { await child.finished() }
             group.addTask {

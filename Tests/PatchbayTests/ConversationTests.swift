@@ -211,6 +211,19 @@ struct ConversationTests {
         }
     }
 
+    @Test("an id no conversation can have is 404, not a storage failure")
+    func impossibleIDIsNotFound() async throws {
+        try await StoredGateway().withApp { client in
+            for id in [String(repeating: "a", count: 129), "%1AG%F3%A0%B9%B4", "a b"] {
+                let path = "/api/conversations/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
+                let (status, body) = try await client.json(path)
+                #expect(status == .notFound, "GET \(path)")
+                #expect((body["error"] as? [String: Any])?["code"] as? String == "NOT_FOUND")
+                #expect(try await client.execute(uri: path, method: .delete).status == .notFound, "DELETE \(path)")
+            }
+        }
+    }
+
     @Test("50 conversations writing at once lose nothing")
     func concurrentConversations() async throws {
         try await StoredGateway().withApp { client in

@@ -107,10 +107,7 @@ extension ChatRequest {
         }
         var request = ChatRequest(assistantType: assistantType, stream: wire.stream ?? true, messages: [])
         if let id = wire.conversationId {
-            // Ids end up in URLs, logs and SQLite: keep them to a safe alphabet.
-            guard (1...128).contains(id.utf8.count),
-                  id.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
-            else {
+            guard ConversationID.isValid(id) else {
                 throw APIError(.invalidRequest, "conversationId must be 1 to 128 of A-Z, a-z, 0-9, '-', '_' and '.'.", field: "conversationId")
             }
             request.conversationID = id
@@ -201,7 +198,8 @@ extension ChatRequest {
 
 /// How much one chat request may carry (`server.max_message_chars`, `server.max_messages`).
 public struct ChatInputLimits: Sendable, Equatable {
-    /// The longest message content, in characters.
+    /// The longest message content, in Unicode scalar values: what JSON Schema's `maxLength`
+    /// counts, so the OpenAPI document states the limit exactly.
     public var maxMessageChars: Int
     /// The most messages in `messages`, or entries in `history`.
     public var maxMessages: Int
@@ -219,7 +217,7 @@ public struct ChatInputLimits: Sendable, Equatable {
             let field = historyShape ? "history" : "messages"
             throw APIError(.invalidRequest, "\(field) may hold at most \(maxMessages) entries.", field: field)
         }
-        for (index, message) in request.messages.enumerated() where message.content.count > maxMessageChars {
+        for (index, message) in request.messages.enumerated() where message.content.unicodeScalars.count > maxMessageChars {
             let field: String
             if historyShape {
                 field = index == request.messages.count - 1 ? "message" : "history[\(index)].text"
@@ -228,11 +226,5 @@ public struct ChatInputLimits: Sendable, Equatable {
             }
             throw APIError(.invalidRequest, "\(field) is longer than \(maxMessageChars) characters.", field: field)
         }
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
-        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x5A) || (self >= 0x61 && self <= 0x7A)
     }
 }

@@ -34,7 +34,7 @@ struct ConversationController: Sendable {
 
     @Sendable func show(request: Request, context: PatchbayRequestContext) async throws -> Response {
         let store = try requireStore()
-        let id = try context.parameters.require("id")
+        let id = try conversationID(context)
         let page = try Self.positiveInteger(request.uri.queryParameters["page"], name: "page", default: 1, maximum: 1_000_000)
         let limit = try Self.positiveInteger(request.uri.queryParameters["limit"], name: "limit", default: 50, maximum: 200)
         let conversation: Conversation
@@ -67,7 +67,7 @@ struct ConversationController: Sendable {
 
     @Sendable func delete(request: Request, context: PatchbayRequestContext) async throws -> Response {
         let store = try requireStore()
-        let id = try context.parameters.require("id")
+        let id = try conversationID(context)
         let deleted: Bool
         do {
             deleted = try await store.deleteConversation(id: id)
@@ -82,6 +82,14 @@ struct ConversationController: Sendable {
     private func requireStore() throws -> any ConversationStore {
         guard let store = gateway.store else { throw APIError(.notFound, "Conversations are not stored on this server.") }
         return store
+    }
+
+    /// The path's id. One the chat route could never have stored names no conversation: 404,
+    /// not the store's refusal of it.
+    private func conversationID(_ context: PatchbayRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard ConversationID.isValid(id) else { throw Self.notFound(id) }
+        return id
     }
 
     private static func notFound(_ id: String) -> APIError {

@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import PatchbayServer
+
+/// The routes the OpenAPI document and the router may disagree on, on purpose.
+enum OpenAPIRouteExceptions {
+    /// Routes that are not API: the demo page and the widget's files.
+    static let undocumented: Set<String> = ["GET /", "GET /widget/{file}"]
+    /// Operations documented before their route is merged. A test fails once the route exists,
+    /// so the entry is removed then and the schemathesis run covers the route.
+    static let pending: Set<String> = []
+}
+
+/// The OpenAPI document as parsed JSON, with the questions the tests ask of it.
+struct ParsedOpenAPIDocument {
+    let root: [String: Any]
+
+    init() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        root = try #require(object as? [String: Any])
+    }
+
+    static let operationMethods = ["get", "put", "post", "delete", "patch", "head", "trace"]
+
+    var paths: [String: [String: Any]] {
+        (root["paths"] as? [String: [String: Any]]) ?? [:]
+    }
+
+    /// Every documented operation but the CORS preflights, as `GET /path/{param}`.
+    var operations: Set<String> {
+        Set(paths.flatMap { path, item in
+            item.keys.filter(Self.operationMethods.contains).map { "\($0.uppercased()) \(path)" }
+        })
+    }
+
+    /// The value at a `#/a/b/c` reference (a JSON pointer: `~1` is `/`), if there is one.
+    func resolve(_ reference: String) -> Any? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: Any? = root
+        for part in reference.dropFirst(2).split(separator: "/") {
+            let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            node = (node as? [String: Any])?[key]
+        }
+        return node
+    }
+
+    /// Every `$ref` anywhere in the document.
+    var references: [String] {
+        func collect(_ node: Any, into found: inout [String]) {
+            if let object = node as? [String: Any] {
+                if let reference = object["$ref"] as? String { found.append(reference) }
+                for value in object.values { collect(value, into: &found) }
+            } else if let array = node as? [Any] {
+                for value in array { collect(value, into: &found) }
+            }
+        }
+        var found: [String] = []
+        collect(root, into: &found)
+        return found
+    }
+
+    /// The routes the real router has, as `GET /path/{param}`.
+    static func routerRoutes() throws -> Set<String> {
+        let router = PatchbayApplication.router(gateway: try TestGateway.make())
+        return Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
+    }
+}
+
+@Suite("The OpenAPI document")
+struct OpenAPITests {
+    @Test("is OpenAPI 3.1 JSON and carries the server's version")
+    func isOpenAPI31() throws {
+        let document = try ParsedOpenAPIDocument()
+        #expect(document.root["openapi"] as? String == "3.1.0")
+        let info = try #require(document.root["info"] as? [String: Any])
+        #expect(info["version"] as? String == PatchbayVersion.current)
+        #expect(!document.paths.isEmpty)
+    }
+
+    @Test("documents exactly the router's routes: a route without documentation fails here")
+    func pathsMatchTheRouter() throws {
+        let routes = try ParsedOpenAPIDocument.routerRoutes()
+        let documented = try ParsedOpenAPIDocument().operations
+        let exceptions = OpenAPIRouteExceptions.self
+        #expect(routes.contains("POST /api/chat") && routes.contains("GET /api/conversations/{id}"), "the router's routes could not be listed: \(routes)")
+        let undocumented = routes.subtracting(documented).subtracting(exceptions.undocumented)
+        #expect(undocumented.isEmpty, "routes missing from the OpenAPI document: \(undocumented.sorted())")
+        let unrouted = documented.subtracting(routes).subtracting(exceptions.pending)
+        #expect(unrouted.isEmpty, "documented operations the router does not have: \(unrouted.sorted())")
+        let landed = exceptions.pending.intersection(routes)
+        #expect(landed.isEmpty, "now routed, so remove from OpenAPIRouteExceptions.pending: \(landed.sorted())")
+    }
+
+    @Test("every path documents the CORS preflight the origin policy answers")
+    func everyPathHasAPreflight() throws {
+        for (path, item) in try ParsedOpenAPIDocument().paths {
+            let responses = (item["options"] as? [String: Any])?["responses"] as? [String: Any]
+            // Authentication (on /api/ paths) answers an OPTIONS that is not a preflight before routing can.
+            let expected: Set<String> = path.hasPrefix("/api/") ? ["204", "401", "403", "404"] : ["204", "403", "404"]
+            #expect(Set(responses?.keys.map { $0 } ?? []) == expected, "OPTIONS \(path)")
+        }
+    }
+
+    @Test("its error codes are APIError's, each under its own HTTP status")
+    func errorCodesMatchAPIError() throws {
+        let document = try ParsedOpenAPIDocument()
+        let codes = try #require(document.resolve("#/components/schemas/ErrorCode/enum") as? [String])
+        #expect(Set(codes) == Set(APIError.Code.allCases.map(\.rawValue)))
+        // Every error response pins its code; the code must be the one of that status.
+        for (path, item) in document.paths {
+            for (method, operation) in item {
+                guard let responses = (operation as? [String: Any])?["responses"] as? [String: Any] else { continue }
+                for (status, response) in responses {
+                    guard let reference = (response as? [String: Any])?["$ref"] as? String else { continue }
+                    // One code (`const`), or a few that share the status (`enum`).
+                    let pinned = reference + "/content/application~1json/schema/properties/error/properties/code"
+                    let codes = try #require((document.resolve(pinned + "/const") as? String).map { [$0] } ?? document.resolve(pinned + "/enum") as? [String],
+                                             "\(method) \(path) \(status): \(reference) pins no code")
+                    for code in codes {
+                        let apiCode = try #require(APIError.Code(rawValue: code))
+                        #expect(String(apiCode.status.code) == status, "\(method.uppercased()) \(path) \(status): \(code)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("every $ref points at something")
+    func referencesResolve() throws {
+        let document = try ParsedOpenAPIDocument()
+        let references = document.references
+        #expect(references.count > 50)
+        let dangling = references.filter { document.resolve($0) == nil }
+        #expect(dangling.isEmpty, "dangling references: \(Set(dangling).sorted())")
+    }
+
+    @Test("GET /openapi.json serves it as application/json")
+    func servedByTheRouter() async throws {
+        let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make()))
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(response.headers[.xRequestID] != nil)
+            #expect(String(buffer: response.body) == OpenAPIDocument.json)
+        }
+    }
+}
