@@ -14,7 +14,7 @@ BUILD ?= release
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
 
-.PHONY: all deps build plugins run test check clean
+.PHONY: all deps build plugins run test check clean bench
 
 all: plugins
 
@@ -46,6 +46,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
+
+# Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
+# Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.
+bench: BUILD = release
+bench: plugins
+	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)" $(PLUGINS_DIR) $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build $(PLUGINS_DIR)
