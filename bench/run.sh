@@ -15,6 +15,10 @@ if ! "$venv/bin/python" -c 'import litellm.proxy.proxy_server, matplotlib' >/dev
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'litellm[proxy]' matplotlib
 fi
-# Each held stream is a socket to the gateway and one from it to the upstream.
-ulimit -n 65536
+# Each held stream is a socket to the gateway and one from it to the upstream: 2,000 streams
+# need about 4,000 descriptors in the gateway. Raise the soft limit as far as allowed.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
+  echo "bench: open-file limit $(ulimit -n) is below 8192; 2,000 held streams need more" >&2; exit 1
+fi
 exec "$venv/bin/python" "$here/bench.py" --bin "$bin_dir" --plugins "$plugins_dir" --venv-python "$venv/bin/python" "$@"
