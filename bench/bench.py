@@ -44,7 +44,7 @@ HOLD_MODEL = "fake:deltas=20,interval=500"  # a stream held open for about 10 s
 TARGETS = ["direct", "patchbay", "litellm"]
 # The machine may be shared (other builds): as root, everything measured runs at a higher
 # priority than the rest, so that others' work distorts the figures less.
-PRIORITY = ["nice", "-n", "-15"] if os.geteuid() == 0 else []
+RAISE_PRIORITY = os.geteuid() == 0
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results"
@@ -298,7 +298,7 @@ class Processes:
     def spawn(self, name, cpu, argv, env=None):
         logf = open(self.workdir / f"{name}.log", "ab")
         proc = subprocess.Popen(
-            [*PRIORITY, "taskset", "-c", cpu, *argv],
+            ["taskset", "-c", cpu, *argv],  # the priority is inherited from this process
             stdout=logf,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
@@ -407,7 +407,7 @@ def run_wrk(target, ports, rate, duration_s, connections):
     path, body, auth = request_bytes(target, ports, MODEL, False)
     env = {**os.environ, "BENCH_PATH": path, "BENCH_BODY": body, "BENCH_AUTH": auth, "BENCH_RATE": str(rate)}
     out = subprocess.run(
-        [*PRIORITY, "taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "2s",
+        ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "2s",
          "-s", str(BENCH_DIR / "paced.lua"), f"http://{HOST}:{ports[target]}"],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
@@ -669,8 +669,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny rounds, to check the harness")
     args = ap.parse_args()
     quick = args.quick
-    if PRIORITY:
-        os.nice(-15)  # this process is the client in the latency and streaming scenarios
+    if RAISE_PRIORITY:
+        os.nice(-15)  # inherited by every process started here
     os.sched_setaffinity(0, {int(LOAD_CPU)})
     config = {
         "latency_warmup": 20 if quick else 200, "latency_rounds": 2 if quick else 7, "latency_per_round": 20 if quick else 200,
