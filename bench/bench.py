@@ -627,7 +627,9 @@ LiteLLM {m['litellm']} (Python {m['python']}); {m['wrk']}.
   {c['stream_rounds']} rounds × {c['stream_per_round']} streams per target, starts spread so about {c['stream_concurrency']} are
   open at once, a new connection each.
   Held streams: 20 deltas 500 ms apart, all N opened within a second; an error is any stream that
-  does not deliver all 20 deltas and its final event; RSS is the gateway process's peak while they are open.
+  does not deliver all 20 deltas and its final event within 60 s (`timeout`: still unfinished then);
+  RSS is the gateway process's peak while they are open (direct: the upstream's, not shown, as it
+  keeps a record of every request).
 - Start-up: spawn to the first 200 from `/health` (median of {c['startups']}); idle RSS 2 s after start-up.
 """
     (RESULTS / "latest.md").write_text(md)
@@ -667,7 +669,11 @@ def main():
     ap.add_argument("--plugins", required=True, type=Path, help="folder with the shipped plugins")
     ap.add_argument("--venv-python", required=True, help="the venv's python (LiteLLM)")
     ap.add_argument("--quick", action="store_true", help="tiny rounds, to check the harness")
+    ap.add_argument("--report-only", action="store_true", help="rewrite latest.md from latest.json")
     args = ap.parse_args()
+    if args.report_only:
+        print(write_report(json.loads((RESULTS / "latest.json").read_text())))
+        return
     quick = args.quick
     if RAISE_PRIORITY:
         os.nice(-15)  # inherited by every process started here
