@@ -18,7 +18,7 @@ APT_PACKAGES += chromium chromium-driver python3 python3-venv
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 
-.PHONY: all deps pydeps build plugins run test check screenshots clean
+.PHONY: all deps pydeps build plugins run test check screenshots bench clean
 
 all: plugins
 
@@ -62,6 +62,12 @@ test: deps pydeps
 screenshots: pydeps
 	$(SWIFT) build --build-tests
 	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter BrowserWidgetTests
+
+# Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
+# Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.
+bench: BUILD = release
+bench: plugins
+	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)" $(PLUGINS_DIR) $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build $(PLUGINS_DIR)
