@@ -37,7 +37,7 @@ struct ChatBridgeTests {
             return count
         }
         consumer.cancel()
-        let line = try await withDeadline { await recorder.firstLine { $0.message.hasPrefix("echo: call cancelled after") } }
+        let line = try await withDeadline { try await recorder.firstLine { $0.message.hasPrefix("echo: call cancelled after") } }
         #expect(line.message != "echo: call cancelled after 50 words")
         #expect(await consumer.value < 50)
     }

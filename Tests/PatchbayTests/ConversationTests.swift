@@ -161,7 +161,7 @@ struct ConversationTests {
     func storesCancelledStatus() async throws {
         let recorder = LogRecorder()
         let stored = try StoredGateway(recorder: recorder)
-        let words = (1...40).map { "w\($0)" }.joined(separator: " ")
+        let words = (1...400).map { "w\($0)" }.joined(separator: " ")
         try await withLiveServer(gateway: stored.gateway) { port in
             _ = try await RawHTTPClient.exchange(
                 port: port,
@@ -169,7 +169,7 @@ struct ConversationTests {
             ) { inbound in
                 try await RawHTTPClient.read(&inbound) { $0.contains(#""content":" w2""#) }
             }
-            _ = try await withDeadline { await recorder.firstLine { $0.message == "chat ended" && $0.metadata["outcome"] == "cancelled" } }
+            _ = try await withDeadline { try await recorder.firstLine { $0.message == "chat ended" && $0.metadata["outcome"] == "cancelled" } }
         }
         let page = try await #require(stored.gateway.store).messages(conversationID: "gone", page: 1, limit: 10)
         #expect(page.messages.map(\.status) == [.complete, .cancelled])

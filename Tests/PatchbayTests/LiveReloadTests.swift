@@ -29,8 +29,9 @@ struct LiveReloadTests {
         let samples = Mutex<[Sample]>([])
         let stop = Atomic(false)
 
+        /// Runs until `stop` is set or the task is cancelled (a test that fails midway must end).
         func run(port: Int) async {
-            while !stop.load(ordering: .relaxed) {
+            while !stop.load(ordering: .relaxed) && !Task.isCancelled {
                 let sample: Sample
                 do {
                     let reply = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: LiveReloadTests.turn)
@@ -60,7 +61,8 @@ struct LiveReloadTests {
             try await LiveHTTP.eventually { traffic.allSatisfy { $0.all.count >= 20 } }
             let written = ContinuousClock.now
             try deployment.rewrite(Self.config(model: "after-2"))
-            try await LiveHTTP.eventually(5) { traffic.allSatisfy { $0.all.contains { $0.model == "after-2" } } }
+            // Bounded generously; the one-second promise is checked on the samples below.
+            try await LiveHTTP.eventually(15) { traffic.allSatisfy { $0.all.contains { $0.model == "after-2" } } }
             // And keeps flowing after it.
             let counts = traffic.map(\.all.count)
             try await LiveHTTP.eventually { zip(traffic, counts).allSatisfy { $0.all.count >= $1 + 20 } }

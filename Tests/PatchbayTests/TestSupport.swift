@@ -79,7 +79,8 @@ final class LogRecorder: Sendable {
 
     private struct State {
         var lines: [Line] = []
-        var waiters: [(predicate: @Sendable (Line) -> Bool, continuation: CheckedContinuation<Line, Never>)] = []
+        var nextWaiterID = 0
+        var waiters: [Int: (predicate: @Sendable (Line) -> Bool, continuation: CheckedContinuation<Line, any Error>)] = [:]
     }
 
     private let state = Mutex(State())
@@ -93,29 +94,35 @@ final class LogRecorder: Sendable {
     }
 
     fileprivate func append(_ line: Line) {
-        let ready = state.withLock { state -> [CheckedContinuation<Line, Never>] in
+        let ready = state.withLock { state -> [CheckedContinuation<Line, any Error>] in
             state.lines.append(line)
-            var ready: [CheckedContinuation<Line, Never>] = []
-            state.waiters.removeAll { waiter in
-                guard waiter.predicate(line) else { return false }
-                ready.append(waiter.continuation)
-                return true
-            }
-            return ready
+            let matching = state.waiters.filter { $0.value.predicate(line) }
+            for id in matching.keys { state.waiters[id] = nil }
+            return matching.values.map(\.continuation)
         }
         ready.forEach { $0.resume(returning: line) }
     }
 
     /// The first line (already logged or yet to come) that matches. Callers bound the wait
-    /// with `withDeadline`.
-    func firstLine(where predicate: @escaping @Sendable (Line) -> Bool) async -> Line {
-        await withCheckedContinuation { continuation in
-            let existing = state.withLock { state -> Line? in
-                if let line = state.lines.first(where: predicate) { return line }
-                state.waiters.append((predicate, continuation))
-                return nil
+    /// with `withDeadline`, whose cancellation ends it: a line that never comes fails the test
+    /// instead of hanging the run.
+    func firstLine(where predicate: @escaping @Sendable (Line) -> Bool) async throws -> Line {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let existing = state.withLock { state -> Result<Line, any Error>? in
+                    if let line = state.lines.first(where: predicate) { return .success(line) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[id] = (predicate, continuation)
+                    return nil
+                }
+                if let existing { continuation.resume(with: existing) }
             }
-            if let existing { continuation.resume(returning: existing) }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
         }
     }
 

@@ -37,6 +37,7 @@ struct OperationsController: Sendable {
         guard let reloader else { throw APIError(.notFound, "This server cannot reload its configuration.") }
         let outcome = await reloader.reload(trigger: .admin)
         var response = try JSONResponse.make(outcome)
+        response.headers[.cacheControl] = "no-store"
         // A rejected file is the caller's error to fix: 422 with the located errors in the body.
         if outcome.result == .rejected { response.status = .unprocessableContent }
         return response
