@@ -43,7 +43,10 @@ struct OperationsController: Sendable {
         return response
     }
 
+    /// 127.0.0.0/8 and ::1 (an IPv4-mapped 127.x address matches the first).
+    private static let loopback = ["127.0.0.0/8", "::1/128"].compactMap(IPNetwork.init)
+
     static func isLoopback(_ address: String) -> Bool {
-        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+        loopback.contains { $0.contains(address) }
     }
 }

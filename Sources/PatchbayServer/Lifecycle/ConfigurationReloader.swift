@@ -61,27 +61,29 @@ public final class ConfigurationReloader: Sendable {
         } catch {
             let errors = error.errors.map(\.description)
             for line in errors { logger.error("reload rejected, the configuration in force stays: \(line)") }
-            let outcome = ReloadOutcome(result: .rejected, trigger: trigger, at: Date(), errors: errors,
-                                        plugins: gateway.routes.catalog.plugins.map { "\($0.name) \($0.version)" })
-            gateway.metrics.configReloaded(result: outcome.result.rawValue)
-            gateway.finishReload(outcome, routes: nil)
-            return outcome
+            return finish(.rejected, trigger: trigger, errors: errors, routes: nil)
         }
+        let previous = gateway.routes
         let routes = PatchbayLauncher.routes(configuration: configuration, configPath: configPath,
                                              pluginsDirectory: pluginsDirectoryOverride, libraries: libraries, logger: logger)
-        let newRefusals = routes.catalog.refusals.filter { refusal in
-            !gateway.routes.catalog.refusals.contains { $0.message == refusal.message }
-        }
-        gateway.metrics.pluginLoadFailed(count: newRefusals.count)
-        let outcome = ReloadOutcome(result: .applied, trigger: trigger, at: Date(), errors: routes.problems.map(\.description),
-                                    plugins: routes.catalog.plugins.map { "\($0.name) \($0.version)" })
-        gateway.metrics.configReloaded(result: outcome.result.rawValue)
-        gateway.finishReload(outcome, routes: routes)
+        // A file refused at the last scan too is not a new failure.
+        let known = Set(previous.catalog.refusals.map(\.message))
+        gateway.metrics.pluginLoadFailed(count: routes.catalog.refusals.filter { !known.contains($0.message) }.count)
+        let outcome = finish(.applied, trigger: trigger, errors: routes.problems.map(\.description), routes: routes)
         logger.info("reload applied", metadata: [
             "assistants": .stringConvertible(routes.assistants.count),
             "providers.available": .stringConvertible(routes.providers.filter(\.isConfigured).count),
             "plugins": .string(outcome.plugins.joined(separator: ", ")),
         ])
+        return outcome
+    }
+
+    /// Counts the reload, records its outcome and — when it produced one — puts the new routing in force.
+    private func finish(_ result: ReloadOutcome.Result, trigger: ReloadTrigger, errors: [String], routes: RouteTable?) -> ReloadOutcome {
+        let plugins = (routes ?? gateway.routes).catalog.plugins.map { "\($0.name) \($0.version)" }
+        let outcome = ReloadOutcome(result: result, trigger: trigger, at: Date(), errors: errors, plugins: plugins)
+        gateway.metrics.configReloaded(result: result.rawValue)
+        gateway.finishReload(outcome, routes: routes)
         return outcome
     }
 }
