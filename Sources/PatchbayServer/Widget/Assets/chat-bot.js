@@ -673,6 +673,8 @@
       const { transcript, jump } = this.ui;
       if (this.following) {
         transcript.scrollTop = transcript.scrollHeight;
+        // At once, not on the scroll event that follows: the button must not outlive its jump.
+        jump.hidden = true;
       } else if (transcript.scrollHeight > transcript.clientHeight) {
         jump.hidden = false;
       }
