@@ -50,14 +50,18 @@ let package = Package(
             name: "PatchbayConfig",
             dependencies: [
                 "CYAML",
+                "PatchbayJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The one JSON string escaper, shared by host, plugin kit and fake upstream (no dependencies).
+        .target(name: "PatchbayJSON", swiftSettings: swiftSettings),
         .target(
             name: "PatchbayPluginHost",
             dependencies: [
                 "CPatchbayPlugin",
+                "PatchbayJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -78,6 +82,7 @@ let package = Package(
             name: "PatchbayServer",
             dependencies: [
                 "PatchbayConfig",
+                "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayStorage",
                 "PatchbayRateLimit",

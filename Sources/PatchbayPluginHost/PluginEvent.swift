@@ -20,10 +20,28 @@ public struct TokenUsage: Sendable, Equatable, Codable {
 }
 
 /// How a chat call failed, as the plugin reported it (the ABI's ERROR event).
-public struct PluginFailure: Sendable, Equatable, Codable, Error {
-    /// One of the ABI's codes: PROVIDER_ERROR, PROVIDER_UNAVAILABLE, TIMEOUT, INVALID_REQUEST,
-    /// CANCELLED, INTERNAL_ERROR (or one the host does not know, treated as INTERNAL_ERROR).
-    public var code: String
+public struct PluginFailure: Sendable, Equatable, Decodable, Error {
+    /// The ABI's error codes. A code the host does not know is read as `internalError`, and the
+    /// plugin's own spelling is kept in ``PluginFailure/reportedCode`` for the log.
+    public enum Code: String, Sendable, Equatable, CaseIterable {
+        /// The upstream answered with an error (4xx other than 408/429, or a malformed reply).
+        case providerError = "PROVIDER_ERROR"
+        /// The upstream could not be reached, or is overloaded (429/5xx).
+        case providerUnavailable = "PROVIDER_UNAVAILABLE"
+        /// The upstream did not answer in time.
+        case timeout = "TIMEOUT"
+        /// The request could not be sent as it is (the plugin refused its JSON or a parameter).
+        case invalidRequest = "INVALID_REQUEST"
+        /// The call was cancelled (`chat_cancel`, or the instance is shutting down).
+        case cancelled = "CANCELLED"
+        /// Anything else; a bug on the plugin's side.
+        case internalError = "INTERNAL_ERROR"
+    }
+
+    /// The code.
+    public var code: Code
+    /// The code as the plugin spelled it (differs from `code.rawValue` only for a code the host does not know).
+    public var reportedCode: String
     /// The plugin's message. For operators; the host decides what a client sees.
     public var message: String
     /// Whether trying again may succeed.
@@ -32,8 +50,9 @@ public struct PluginFailure: Sendable, Equatable, Codable, Error {
     public var upstreamStatus: Int?
 
     /// Creates a failure.
-    public init(code: String, message: String, retryable: Bool = false, upstreamStatus: Int? = nil) {
+    public init(code: Code, message: String, retryable: Bool = false, upstreamStatus: Int? = nil) {
         self.code = code
+        self.reportedCode = code.rawValue
         self.message = message
         self.retryable = retryable
         self.upstreamStatus = upstreamStatus
@@ -47,7 +66,8 @@ public struct PluginFailure: Sendable, Equatable, Codable, Error {
     /// Decodes leniently: a plugin may omit the optional members.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        code = try container.decodeIfPresent(String.self, forKey: .code) ?? "INTERNAL_ERROR"
+        reportedCode = try container.decodeIfPresent(String.self, forKey: .code) ?? Code.internalError.rawValue
+        code = Code(rawValue: reportedCode) ?? .internalError
         message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
         retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
         upstreamStatus = try container.decodeIfPresent(Int.self, forKey: .upstreamStatus)

@@ -14,6 +14,11 @@ extension ProviderInstance {
         try startCall(requestJSON: requestJSON).events
     }
 
+    /// Starts a chat call for a typed request (see ``startCall(requestJSON:)``).
+    public func startCall(_ request: PluginChatRequest) throws(PluginCallError) -> ChatCall {
+        try startCall(requestJSON: request.json)
+    }
+
     /// Starts a chat call and returns its events with a way to stop it from outside the task that
     /// reads them (a server draining its streams at shutdown).
     /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
@@ -173,7 +178,7 @@ final class ChatCallBridge: Sendable {
             finish(with: .done(finishReason: reason))
         case PATCHBAY_EVENT_ERROR:
             let failure = (try? JSONDecoder().decode(PluginFailure.self, from: Data(bytes)))
-                ?? PluginFailure(code: "INTERNAL_ERROR", message: "the plugin sent an unreadable error event")
+                ?? PluginFailure(code: .internalError, message: "the plugin sent an unreadable error event")
             finish(with: .failed(failure))
         default:
             logger.debug("ignoring plugin event of unknown kind \(event.kind)")

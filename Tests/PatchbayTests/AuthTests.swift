@@ -11,7 +11,7 @@ import Testing
 struct AuthTests {
     /// widget-prod: given by its SHA-256 ("pk-prod-123"), only `default`. ops: from OPS_KEY, every
     /// assistant. revoked: its variable is unset, so it is disabled.
-    static let yaml = TestGateway.yaml + """
+    static let yaml = TestHost.yaml + """
 
         auth:
           enabled: true
@@ -26,12 +26,7 @@ struct AuthTests {
         """
 
     private func withApp(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let configuration = try ConfigurationReader.parse(
-            Self.yaml, source: "providers.yaml",
-            environment: ["PATCHBAY_TEST_OPS_KEY": "pk-ops-456", "PATCHBAY_TEST_SECRET": TestGateway.secret]
-        )
-        let router = PatchbayApplication.router(gateway: try TestGateway.make(), auth: configuration.auth)
-        try await Application(router: router).test(.router, test)
+        try await TestHost(yaml: Self.yaml, environment: ["PATCHBAY_TEST_OPS_KEY": "pk-ops-456"]).test(test)
     }
 
     private func chat(_ client: some TestClientProtocol, assistant: String = "default", headers: HTTPFields) async throws -> TestResponse {

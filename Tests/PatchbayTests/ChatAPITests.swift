@@ -10,8 +10,12 @@ import Testing
 @Suite("POST /api/chat and the info endpoints, through the real router")
 struct ChatAPITests {
     private func withApp(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make(), server: ServerSettings(maxBodyBytes: 4096, maxMessageChars: 100, maxMessages: 3)))
-        try await app.test(.router, test)
+        let host = try TestHost { configuration in
+            configuration.server.maxBodyBytes = 4096
+            configuration.server.maxMessageChars = 100
+            configuration.server.maxMessages = 3
+        }
+        try await host.test(test)
     }
 
     private func post(_ client: some TestClientProtocol, _ json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
@@ -217,7 +221,7 @@ struct ChatAPITests {
             #expect(first["available"] as? Bool == true)
 
             for body in [health.body, providersBody.body, assistants.body] {
-                #expect(!String(buffer: body).contains(TestGateway.secret))
+                #expect(!String(buffer: body).contains(TestHost.secret))
                 #expect(!String(buffer: body).contains("Be brief."), "system prompts stay on the server")
             }
         }

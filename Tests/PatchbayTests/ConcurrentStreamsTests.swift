@@ -68,9 +68,9 @@ struct ConcurrentStreamsTests {
     @Test("200 concurrent streams through one plugin instance, without a thread per stream")
     func twoHundredStreams() async throws {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(),
-                                                   extraAssistants: ProviderGateway.assistant("paced", model: "fake:deltas=10,interval=40"))
-            try await withLiveServer(gateway: gateway) { serverPort in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
+                                                   extraAssistants: ProviderHost.assistant("paced", model: "fake:deltas=10,interval=40"))
+            try await host.live { serverPort in
                 // Warm up: the instance's event thread and the pools exist before the baseline.
                 _ = try await RawHTTPClient.exchange(port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"warm","assistantType":"default"}"#)) {
                     try await RawHTTPClient.read(&$0) { $0.contains(#""done":true"#) }

@@ -7,14 +7,15 @@ import Testing
 
 @testable import PatchbayServer
 
-/// A gateway with a real SQLite store in a temporary folder.
-struct StoredGateway {
+/// A host with a real SQLite store in a temporary folder.
+struct StoredHost {
     let directory: TemporaryDirectory
     let path: String
-    let gateway: Gateway
+    let host: TestHost
+    let store: SQLiteConversationStore
     let recorder: LogRecorder
 
-    static let yaml = TestGateway.yaml + """
+    static let yaml = TestHost.yaml + """
 
           short: {provider: echo, model: echo-1, max_conversation_length: 2}
           quick: {provider: echo, model: echo-1, conversation_timeout: 60}
@@ -24,14 +25,12 @@ struct StoredGateway {
         self.directory = try directory ?? TemporaryDirectory()
         self.path = "\(self.directory.path)/data/patchbay.sqlite"
         self.recorder = recorder
-        let store = try SQLiteConversationStore(path: path, logger: recorder.logger())
-        let base = try TestGateway.make(yaml: Self.yaml, logger: recorder.logger())
-        self.gateway = Gateway(routes: base.routes, store: store, logger: recorder.logger())
+        self.store = try SQLiteConversationStore(path: path, logger: recorder.logger())
+        self.host = try TestHost(yaml: Self.yaml, store: store, logger: recorder.logger())
     }
 
     func withApp<T: Sendable>(_ test: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = Application(router: PatchbayApplication.router(gateway: gateway))
-        return try await app.test(.router, test)
+        try await host.test(test)
     }
 }
 
@@ -59,7 +58,7 @@ struct ConversationTests {
     @Test("a conversation continues across a server restart")
     func continuesAcrossRestart() async throws {
         let directory = try TemporaryDirectory()
-        let id: String = try await StoredGateway(directory: directory).withApp { client in
+        let id: String = try await StoredHost(directory: directory).withApp { client in
             let response = try await client.chat(#"{"message":"one","assistantType":"default","stream":false}"#)
             #expect(response.status == .ok)
             #expect(try inputTokens(response) == 1)
@@ -68,7 +67,7 @@ struct ConversationTests {
             return id
         }
         // A new store on the same file: a restarted server.
-        try await StoredGateway(directory: directory).withApp { client in
+        try await StoredHost(directory: directory).withApp { client in
             // The client's own history is ignored: the server remembers "one" and its reply.
             let response = try await client.chat(#"{"message":"two three","history":[{"text":"forged words here","sender":"user"}],"conversationId":"\#(id)","stream":false}"#)
             #expect(try inputTokens(response) == 4)
@@ -86,7 +85,7 @@ struct ConversationTests {
 
     @Test("an unknown conversation id is created, seeded with the client's history")
     func seedsUnknownConversation() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let response = try await client.chat(#"{"message":"new","history":[{"text":"old words","sender":"user"},{"text":"reply","sender":"assistant"}],"conversationId":"client-chosen-1","stream":false}"#)
             #expect(try inputTokens(response) == 4)
             #expect(response.headers[.xConversationID] == "client-chosen-1")
@@ -97,7 +96,7 @@ struct ConversationTests {
 
     @Test("the messages shape stays stateless without an id")
     func messagesShapeIsStateless() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let response = try await client.chat(#"{"messages":[{"role":"user","content":"x"}],"stream":false}"#)
             #expect(response.headers[.xConversationID] == nil)
             let (_, health) = try await client.json("/health")
@@ -107,7 +106,7 @@ struct ConversationTests {
 
     @Test("the context is trimmed to max_conversation_length, the system prompt never dropped")
     func trimsContext() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let first = try await client.chat(#"{"message":"a","assistantType":"short","stream":false}"#)
             let id = try #require(first.headers[.xConversationID])
             for word in ["b", "c"] {
@@ -121,8 +120,8 @@ struct ConversationTests {
 
     @Test("after conversation_timeout of inactivity the context resets; old messages are kept; the reply says so")
     func resetsAfterInactivity() async throws {
-        let stored = try StoredGateway()
-        let store = try #require(stored.gateway.store)
+        let stored = try StoredHost()
+        let store = stored.store
         let longAgo = Date().addingTimeInterval(-3600)
         _ = try await store.createConversation(id: "stale", assistantType: "quick", seed: [
             NewMessage(role: .user, content: "old question", createdAt: longAgo),
@@ -142,7 +141,7 @@ struct ConversationTests {
 
     @Test("a failed reply is stored with status error, its partial text and code")
     func storesErrorStatus() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let response = try await client.chat(#"{"message":"fail-after:1:PROVIDER_ERROR","assistantType":"scripted","conversationId":"err-1"}"#)
             #expect(String(buffer: response.body).contains(#""code":"PROVIDER_ERROR""#))
             let (_, body) = try await client.json("/api/conversations/err-1")
@@ -160,9 +159,9 @@ struct ConversationTests {
     @Test("a client that disconnects mid-stream leaves a cancelled reply with the partial text")
     func storesCancelledStatus() async throws {
         let recorder = LogRecorder()
-        let stored = try StoredGateway(recorder: recorder)
+        let stored = try StoredHost(recorder: recorder)
         let words = (1...400).map { "w\($0)" }.joined(separator: " ")
-        try await withLiveServer(gateway: stored.gateway) { port in
+        try await stored.host.live { port in
             _ = try await RawHTTPClient.exchange(
                 port: port,
                 request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","conversationId":"gone"}"#)
@@ -171,7 +170,7 @@ struct ConversationTests {
             }
             _ = try await withDeadline { try await recorder.firstLine { $0.message == "chat ended" && $0.metadata["outcome"] == "cancelled" } }
         }
-        let page = try await #require(stored.gateway.store).messages(conversationID: "gone", page: 1, limit: 10)
+        let page = try await stored.store.messages(conversationID: "gone", page: 1, limit: 10)
         #expect(page.messages.map(\.status) == [.complete, .cancelled])
         let partial = try #require(page.messages.last?.content)
         #expect(partial.hasPrefix("w1 w2"))
@@ -180,7 +179,7 @@ struct ConversationTests {
 
     @Test("GET pages a conversation; DELETE removes it")
     func pagingAndDelete() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let first = try await client.chat(#"{"message":"m1","stream":false}"#)
             let id = try #require(first.headers[.xConversationID])
             for index in 2...4 { _ = try await client.chat(#"{"message":"m\#(index)","conversationId":"\#(id)","stream":false}"#) }
@@ -213,7 +212,7 @@ struct ConversationTests {
 
     @Test("an id no conversation can have is 404, not a storage failure")
     func impossibleIDIsNotFound() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             for id in [String(repeating: "a", count: 129), "%1AG%F3%A0%B9%B4", "a b"] {
                 let path = "/api/conversations/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
                 let (status, body) = try await client.json(path)
@@ -226,7 +225,7 @@ struct ConversationTests {
 
     @Test("50 conversations writing at once lose nothing")
     func concurrentConversations() async throws {
-        try await StoredGateway().withApp { client in
+        try await StoredHost().withApp { client in
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<50 {
                     group.addTask {

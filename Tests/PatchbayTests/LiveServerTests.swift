@@ -7,39 +7,14 @@ import Testing
 
 @testable import PatchbayServer
 
-/// Runs the real server on a free loopback port for the duration of `body`.
-func withLiveServer<T: Sendable>(
-    gateway: Gateway,
-    server: ServerSettings = ServerSettings(),
-    auth: AuthSettings = AuthSettings(),
-    limiter: RateLimiter? = nil,
-    _ body: @escaping @Sendable (Int) async throws -> T
-) async throws -> T {
-    let (ports, portSink) = AsyncStream<Int>.makeStream()
-    let app = PatchbayApplication.make(gateway: gateway, host: "127.0.0.1", port: 0, server: server, auth: auth, limiter: limiter) { port in
-        portSink.yield(port)
-    }
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await app.runService(gracefulShutdownSignals: [])
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let result = try await body(port)
-        group.cancelAll()
-        return result
-    }
-}
-
 @Suite("A live server over real sockets", .timeLimit(.minutes(2)))
 struct LiveServerTests {
     @Test("a client that disconnects mid-stream cancels the plugin's call before it has emitted everything")
     func disconnectCancelsPlugin() async throws {
         let recorder = LogRecorder()
-        let gateway = try TestGateway.make(logger: recorder.logger())
+        let host = try TestHost(logger: recorder.logger())
         let words = (1...400).map { "w\($0)" }.joined(separator: " ")
-        try await withLiveServer(gateway: gateway) { port in
+        try await host.live { port in
             let firstBytes = try await RawHTTPClient.exchange(
                 port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
             ) { inbound in
@@ -57,9 +32,9 @@ struct LiveServerTests {
 
     @Test("every delta is flushed on its own: the first frame arrives long before the last")
     func framesAreFlushedOneByOne() async throws {
-        let gateway = try TestGateway.make()
+        let host = try TestHost()
         let words = (1...30).map { "w\($0)" }.joined(separator: " ")
-        try await withLiveServer(gateway: gateway) { port in
+        try await host.live { port in
             try await RawHTTPClient.exchange(
                 port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
             ) { inbound in
@@ -76,8 +51,8 @@ struct LiveServerTests {
 
     @Test("keep-alive: several plain JSON requests on one connection")
     func keepAlive() async throws {
-        let gateway = try TestGateway.make()
-        try await withLiveServer(gateway: gateway) { port in
+        let host = try TestHost()
+        try await host.live { port in
             let request = RawHTTPClient.post("/api/chat", json: #"{"message":"one","stream":false}"#)
             let text = try await RawHTTPClient.exchange(port: port, request: request + request) { inbound in
                 try await RawHTTPClient.read(&inbound) { $0.components(separatedBy: "HTTP/1.1 200 OK").count == 3 }

@@ -64,9 +64,8 @@ struct LoggingAndHeadersTests {
     @Test("a stream's access line is written when it ends, with method, path, status, duration, assistant, provider, model, tokens")
     func accessLine() async throws {
         let lines = JSONLines()
-        let gateway = try TestGateway.make(logger: lines.logger())
-        let app = Application(router: PatchbayApplication.router(gateway: gateway), logger: lines.logger())
-        try await app.test(.router) { client in
+        let host = try TestHost(logger: lines.logger())
+        try await host.test { client in
             let response = try await client.execute(uri: "/api/chat", method: .post, headers: [.xRequestID: "acc-1"],
                                                     body: ByteBuffer(string: #"{"message":"count these private words please"}"#))
             #expect(response.status == .ok)
@@ -89,8 +88,8 @@ struct LoggingAndHeadersTests {
 
     @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured")
     func securityHeaders() async throws {
-        let gateway = try TestGateway.make()
-        try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+        let host = try TestHost()
+        try await host.test { client in
             for uri in ["/health", "/api/nothing"] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
@@ -101,7 +100,7 @@ struct LoggingAndHeadersTests {
             }
         }
         let hsts = "max-age=63072000; includeSubDomains"
-        try await Application(router: PatchbayApplication.router(gateway: gateway, server: ServerSettings(strictTransportSecurity: hsts))).test(.router) { client in
+        try await TestHost { $0.server.strictTransportSecurity = hsts }.test { client in
             let response = try await client.execute(uri: "/health", method: .get)
             #expect(response.headers[.strictTransportSecurity] == hsts)
         }

@@ -62,8 +62,9 @@ struct MetricsTests {
         let config = deployment.config
         let logger = LogRecorder().logger()
         let libraries = PluginLibraryCache()
-        let gateway = Gateway(routes: try PatchbayLauncher.routes(configPath: config, libraries: libraries, logger: logger), logger: logger)
-        let reloader = ConfigurationReloader(configPath: config, pluginsDirectory: nil, gateway: gateway, libraries: libraries, logger: logger)
+        let host = TestHost(routes: try PatchbayLauncher.routes(configPath: config, libraries: libraries, logger: logger),
+                            reloading: .init(configPath: config, libraries: libraries, watch: false), logger: logger)
+        let reloader = try #require(host.application.reloader)
 
         try "not ELF".write(toFile: "\(deployment.plugins)/libBroken.so", atomically: true, encoding: .utf8)
         #expect(await reloader.reload(trigger: .plugins).result == .applied)
@@ -72,9 +73,9 @@ struct MetricsTests {
         try deployment.rewrite("providers: [")
         let rejected = await reloader.reload(trigger: .file)
         #expect(rejected.result == .rejected)
-        #expect(gateway.lastReload == rejected)
+        #expect(host.application.settings.lastReload == rejected)
 
-        let text = String(decoding: gateway.metrics.render(), as: UTF8.self)
+        let text = String(decoding: host.application.metrics.render(), as: UTF8.self)
         #expect(Self.sample(text, #"patchbay_config_reloads_total{result="applied"}"#) == 2)
         #expect(Self.sample(text, #"patchbay_config_reloads_total{result="rejected"}"#) == 1)
         #expect(Self.sample(text, "patchbay_plugin_load_failures_total") == 1)
@@ -95,11 +96,9 @@ struct AdminReloadTests {
         let logger = LogRecorder().logger()
         let libraries = PluginLibraryCache()
         let routes = try PatchbayLauncher.routes(configPath: deployment.config, environment: environment, libraries: libraries, logger: logger)
-        let gateway = Gateway(routes: routes, logger: logger)
-        let reloader = ConfigurationReloader(configPath: deployment.config, pluginsDirectory: nil, gateway: gateway, libraries: libraries,
-                                             environment: { environment }, logger: logger)
-        let router = PatchbayApplication.router(gateway: gateway, auth: routes.configuration.auth, reloader: reloader)
-        try await Application(router: router).test(.router, body)
+        let host = TestHost(routes: routes, reloading: .init(configPath: deployment.config, libraries: libraries, watch: false,
+                                                             environment: { environment }), logger: logger)
+        try await host.test(body)
     }
 
     @Test("without auth, a caller not on this machine is refused")

@@ -64,8 +64,7 @@ struct ParsedOpenAPIDocument {
 
     /// The routes the real router has, as `GET /path/{param}`.
     static func routerRoutes() throws -> Set<String> {
-        let router = PatchbayApplication.router(gateway: try TestGateway.make())
-        return Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
+        return Set(try TestHost().application.endpoints)
     }
 }
 
@@ -140,8 +139,7 @@ struct OpenAPITests {
 
     @Test("GET /openapi.json serves it as application/json")
     func servedByTheRouter() async throws {
-        let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make()))
-        try await app.test(.router) { client in
+        try await TestHost().test { client in
             let response = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")

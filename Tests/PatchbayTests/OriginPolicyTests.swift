@@ -10,8 +10,7 @@ import Testing
 @Suite("Cross-origin requests")
 struct OriginPolicyTests {
     private func withApp(origins: [String], _ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let router = PatchbayApplication.router(gateway: try TestGateway.make(), server: ServerSettings(corsOrigins: origins))
-        try await Application(router: router).test(.router, test)
+        try await TestHost { $0.server.corsOrigins = origins }.test(test)
     }
 
     private static let chat = ByteBuffer(string: #"{"message":"hi","stream":false}"#)
@@ -62,7 +61,7 @@ struct OriginPolicyTests {
             #expect(plain.status == .ok)
         }
         // Over a real socket, as a browser on the host's own page sends it: Origin = the Host it called.
-        try await withLiveServer(gateway: try TestGateway.make()) { port in
+        try await (try TestHost()).live { port in
             let request = RawHTTPClient.post("/api/chat", json: #"{"message":"hi","stream":false}"#, headers: ["Origin": "http://localhost"])  // the raw client sends Host: localhost
             let reply = try await RawHTTPClient.exchange(port: port, request: request) { try await RawHTTPClient.read(&$0) { $0.contains("}") } }
             #expect(reply.hasPrefix("HTTP/1.1 200 OK"), "\(reply.prefix(200))")

@@ -11,7 +11,7 @@ import Testing
 
 /// The real OpenAI and Anthropic plugins (libcurl inside) against the fake upstream, through
 /// the real host.
-enum ProviderGateway {
+enum ProviderHost {
     static let key = "sk-live-SECRET-KEY-0123456789abcdef"
 
     static func yaml(port: Int) -> String {
@@ -29,22 +29,19 @@ enum ProviderGateway {
         """
     }
 
-    static func make(port: Int, logger: Logger, extraAssistants: String = "") throws -> Gateway {
-        let configuration = try ConfigurationReader.parse(yaml(port: port) + extraAssistants, source: "providers.yaml", environment: ["UPSTREAM_KEY": key])
-        let loader = PluginLoader(logger: logger)
-        let plugins = try ["OpenAIProvider", "AnthropicProvider"].map { try loader.load(path: TestPaths.builtPlugin($0)).get() }
-        let catalog = PluginCatalog(directory: TestPaths.buildDirectory, plugins: plugins, refusals: [], directoryMissing: false)
-        return Gateway(routes: RouteTable.build(configuration: configuration, catalog: catalog, logger: logger), logger: logger)
+    static func make(port: Int, logger: Logger, extraAssistants: String = "") throws -> TestHost {
+        try TestHost(yaml: yaml(port: port) + extraAssistants, environment: ["UPSTREAM_KEY": key],
+                     plugins: ["OpenAIProvider", "AnthropicProvider"], logger: logger)
     }
 
-    /// A fake upstream, a gateway on it, and the router's test client.
+    /// A fake upstream, a host on it, and the router's test client.
     static func withRouter<T: Sendable>(
         recorder: LogRecorder = LogRecorder(),
         _ body: @escaping @Sendable (FakeUpstream, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try make(port: port, logger: recorder.logger())
-            return try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let host = try make(port: port, logger: recorder.logger())
+            return try await host.test { client in
                 try await body(upstream, client)
             }
         }
@@ -72,13 +69,13 @@ func sseReply(_ response: TestResponse) throws -> (text: String, last: [String: 
 struct ProviderPluginTests {
     @Test("OpenAI: the exact upstream request")
     func openAIRequest() async throws {
-        try await ProviderGateway.withRouter { upstream, client in
+        try await ProviderHost.withRouter { upstream, client in
             let response = try await client.chat(#"{"messages":[{"role":"user","content":"first"},{"role":"assistant","content":"reply"},{"role":"user","content":"second"}],"assistantType":"default"}"#)
             #expect(response.status == .ok)
             let request = try #require(upstream.requests.last)
             #expect(request.method == "POST")
             #expect(request.path == "/v1/chat/completions")
-            #expect(request.header("authorization") == "Bearer \(ProviderGateway.key)")
+            #expect(request.header("authorization") == "Bearer \(ProviderHost.key)")
             #expect(request.header("content-type") == "application/json")
             #expect(request.header("accept") == "text/event-stream")
             #expect(request.header("openai-organization") == "org-42")
@@ -107,12 +104,12 @@ struct ProviderPluginTests {
 
     @Test("Anthropic: the exact upstream request — system on top, same-role turns merged, max_tokens always")
     func anthropicRequest() async throws {
-        try await ProviderGateway.withRouter { upstream, client in
+        try await ProviderHost.withRouter { upstream, client in
             let response = try await client.chat(#"{"messages":[{"role":"system","content":"Answer in French."},{"role":"user","content":"one"},{"role":"user","content":"two"},{"role":"assistant","content":"ok"},{"role":"user","content":"three"}],"assistantType":"technical"}"#)
             #expect(response.status == .ok)
             let request = try #require(upstream.requests.last)
             #expect(request.path == "/v1/messages")
-            #expect(request.header("x-api-key") == ProviderGateway.key)
+            #expect(request.header("x-api-key") == ProviderHost.key)
             #expect(request.header("anthropic-version") == "2023-06-01")
             #expect(request.header("authorization") == nil)
             let body = try #require(request.json)
@@ -129,7 +126,7 @@ struct ProviderPluginTests {
 
     @Test("streamed and non-streamed replies, with usage, from both plugins", arguments: ["default", "technical"])
     func replies(assistant: String) async throws {
-        try await ProviderGateway.withRouter { _, client in
+        try await ProviderHost.withRouter { _, client in
             let streamed = try await client.ask(assistant, "three words here")
             #expect(streamed.status == .ok)
             let (text, last) = try sseReply(streamed)
@@ -161,8 +158,8 @@ struct ProviderPluginTests {
     )
     func faultsBeforeTheFirstByte(provider: String, model: String, status: Int, code: String, attempts: Int) async throws {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderGateway.assistant("fault", model: model, provider: provider))
-            try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderHost.assistant("fault", model: model, provider: provider))
+            try await host.test { client in
                 let response = try await client.ask("fault")
                 #expect(response.status.code == status)
                 #expect(String(buffer: response.body).contains(#""code":"\#(code)""#))
@@ -174,9 +171,9 @@ struct ProviderPluginTests {
     @Test("a 429 with Retry-After is retried after the wait, and the retry's answer streams")
     func retryAfterHonoured() async throws {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(),
-                                                   extraAssistants: ProviderGateway.assistant("limited", model: "fake:status=429,retry_after=1,fail_first=1"))
-            try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
+                                                   extraAssistants: ProviderHost.assistant("limited", model: "fake:status=429,retry_after=1,fail_first=1"))
+            try await host.test { client in
                 let started = ContinuousClock.now
                 let response = try await client.ask("limited")
                 #expect(response.status == .ok)
@@ -198,8 +195,8 @@ struct ProviderPluginTests {
     )
     func midStreamFailures(provider: String, model: String, deltas: Int, code: String) async throws {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderGateway.assistant("broken", model: model, provider: provider))
-            try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderHost.assistant("broken", model: model, provider: provider))
+            try await host.test { client in
                 let response = try await client.ask("broken")
                 #expect(response.status == .ok)
                 let frames = String(buffer: response.body).components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
@@ -215,8 +212,8 @@ struct ProviderPluginTests {
     @Test("frames split mid-line and mid-UTF-8 character reassemble exactly", arguments: ["openai", "anthropic"])
     func splitFrames(provider: String) async throws {
         try await FakeUpstream.withRunning { _, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderGateway.assistant("split", model: "fake:split", provider: provider))
-            try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderHost.assistant("split", model: "fake:split", provider: provider))
+            try await host.test { client in
                 let response = try await client.ask("split")
                 let (text, last) = try sseReply(response)
                 #expect(last["error"] == nil)
@@ -228,7 +225,7 @@ struct ProviderPluginTests {
 
     @Test("a first-byte deadline turns a hanging upstream into 504 TIMEOUT")
     func firstByteTimeout() async throws {
-        try await ProviderGateway.withRouter { upstream, client in
+        try await ProviderHost.withRouter { upstream, client in
             let response = try await client.ask("impatient")
             #expect(response.status == .gatewayTimeout)
             #expect(String(buffer: response.body).contains(#""code":"TIMEOUT""#))
@@ -239,9 +236,9 @@ struct ProviderPluginTests {
     @Test("a client that disconnects makes the upstream see its connection closed")
     func disconnectReachesUpstream() async throws {
         try await FakeUpstream.withRunning { upstream, port in
-            let gateway = try ProviderGateway.make(port: port, logger: LogRecorder().logger(),
-                                                   extraAssistants: ProviderGateway.assistant("slow", model: "fake:deltas=100,interval=20"))
-            try await withLiveServer(gateway: gateway) { serverPort in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
+                                                   extraAssistants: ProviderHost.assistant("slow", model: "fake:deltas=100,interval=20"))
+            try await host.live { serverPort in
                 _ = try await RawHTTPClient.exchange(
                     port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"slow"}"#)
                 ) { try await RawHTTPClient.read(&$0) { $0.contains(#""done":false"#) } }
@@ -256,11 +253,11 @@ struct ProviderPluginTests {
     func logsHoldNoKey() async throws {
         let recorder = LogRecorder()
         try await FakeUpstream.withRunning { upstream, port in
-            let extra = ProviderGateway.assistant("e500", model: "fake:status=500")
-                + ProviderGateway.assistant("e401", model: "fake:status=401")
-                + ProviderGateway.assistant("drop", model: "fake:drop_after=1", provider: "anthropic")
-            let gateway = try ProviderGateway.make(port: port, logger: recorder.logger(), extraAssistants: extra)
-            try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+            let extra = ProviderHost.assistant("e500", model: "fake:status=500")
+                + ProviderHost.assistant("e401", model: "fake:status=401")
+                + ProviderHost.assistant("drop", model: "fake:drop_after=1", provider: "anthropic")
+            let host = try ProviderHost.make(port: port, logger: recorder.logger(), extraAssistants: extra)
+            try await host.test { client in
                 for assistant in ["default", "technical", "e500", "e401", "drop", "impatient"] {
                     _ = try await client.ask(assistant)
                     _ = try await client.ask(assistant, stream: false)
@@ -270,7 +267,7 @@ struct ProviderPluginTests {
         #expect(recorder.lines.count > 10)
         #expect(recorder.lines.contains { $0.level >= .warning }, "the failures were logged")
         for line in recorder.lines {
-            #expect(!line.rendered.contains(ProviderGateway.key))
+            #expect(!line.rendered.contains(ProviderHost.key))
             #expect(!line.rendered.contains("SECRET-KEY"), "not even part of it: \(line.rendered)")
         }
     }

@@ -16,29 +16,27 @@ struct RateLimitedHost {
     static let endOfMinute = 1_795_348_860
     static let endOfDay = 1_795_392_000  // 2026-11-23T00:00:00Z
 
-    let configuration: PatchbayConfiguration
-    let gateway: Gateway
-    let limiter: RateLimiter
+    let host: TestHost
+
+    /// The limiter the host counts with.
+    var limiter: RateLimiter { host.application.limiter }
 
     /// - Parameters:
-    ///   - yaml: top-level sections to add to the test gateway's.
+    ///   - yaml: top-level sections to add to the test host's.
     ///   - assistants: more entries of its `assistants:` mapping, one per line.
     init(_ yaml: String, assistants: [String] = [], environment: [String: String] = [:]) throws {
-        let text = TestGateway.yaml + assistants.map { "\n  " + $0 }.joined() + "\n" + yaml
-        configuration = try ConfigurationReader.parse(text, source: "providers.yaml", environment: environment)
-        gateway = try TestGateway.make(yaml: text, environment: environment)
-        limiter = RateLimiter(server: configuration.server, now: { Self.now })
+        let text = TestHost.yaml + assistants.map { "\n  " + $0 }.joined() + "\n" + yaml
+        host = try TestHost(yaml: text, environment: environment, clock: { Self.now })
     }
 
     /// The host in memory (every caller has the same, unknown, address).
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let router = PatchbayApplication.router(gateway: gateway, server: configuration.server, auth: configuration.auth, limiter: limiter)
-        try await Application(router: router).test(.router, body)
+        try await host.test(body)
     }
 
     /// The host on a loopback port.
     func live<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
-        try await withLiveServer(gateway: gateway, server: configuration.server, auth: configuration.auth, limiter: limiter, body)
+        try await host.live(body)
     }
 }
 

@@ -11,8 +11,8 @@ import Testing
 struct WidgetAssetTests {
     @Test("chat-bot.js, demo.js and demo.css: their content types, an ETag, a cache lifetime, 304 when unchanged, HEAD")
     func files() async throws {
-        let gateway = try TestGateway.make()
-        try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+        let host = try TestHost()
+        try await host.test { client in
             for (path, type) in [("/widget/chat-bot.js", "text/javascript; charset=utf-8"), ("/widget/demo.js", "text/javascript; charset=utf-8"),
                                  ("/widget/demo.css", "text/css; charset=utf-8")] {
                 let response = try await client.execute(uri: path, method: .get)
@@ -43,12 +43,12 @@ struct WidgetAssetTests {
 
     @Test("the demo page at / is HTML under the strict CSP, with no inline script or style")
     func demoPage() async throws {
-        let gateway = try TestGateway.make()
-        try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+        let host = try TestHost()
+        try await host.test { client in
             let response = try await client.execute(uri: "/", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/html; charset=utf-8")
-            #expect(response.headers[.contentSecurityPolicy] == AccessLogMiddleware.contentSecurityPolicy)
+            #expect(response.headers[.contentSecurityPolicy] == PageSecurityMiddleware.contentSecurityPolicy)
             let html = String(buffer: response.body)
             #expect(html.contains(#"<script src="/widget/chat-bot.js" defer></script>"#))
             #expect(html.contains(#"<link rel="stylesheet" href="/widget/demo.css">"#))
@@ -65,8 +65,8 @@ struct WidgetAssetTests {
         "/widget/../Package.swift", "/widget/Assets", "/widget/", "/widget/chat-bot.js/x", "/index.html", "/widget/CHAT-BOT.JS",
     ])
     func notFound(path: String) async throws {
-        let gateway = try TestGateway.make()
-        try await Application(router: PatchbayApplication.router(gateway: gateway)).test(.router) { client in
+        let host = try TestHost()
+        try await host.test { client in
             let response = try await client.execute(uri: path, method: .get)
             #expect(response.status == .notFound, "\(path)")
             #expect(String(buffer: response.body).contains(#""code":"NOT_FOUND""#))

@@ -21,14 +21,14 @@ struct ConversationTurn: Sendable {
     /// is called, and assembles the context.
     static func begin(
         store: any ConversationStore,
-        chat: ChatRequest,
+        request: TurnRequest,
         assistant: AssistantSettings,
         provider: String,
         now: Date = Date()
     ) async throws -> ConversationTurn {
         // The decoder guarantees a final user message whenever a conversation is involved.
-        let newMessage = chat.messages[chat.messages.count - 1]
-        let id = chat.conversationID ?? UUID().uuidString.lowercased()
+        let newMessage = request.messages[request.messages.count - 1]
+        let id = request.conversationID ?? UUID().uuidString.lowercased()
         var reset = false
         var history: [StoredMessage] = []
 
@@ -42,7 +42,7 @@ struct ConversationTurn: Sendable {
             }
         } else {
             // An unknown conversation is seeded with what the client remembers.
-            let seed = chat.messages.dropLast().map {
+            let seed = request.messages.dropLast().map {
                 NewMessage(role: MessageRole($0.role), content: $0.content, createdAt: now, assistantType: assistant.id)
             }
             _ = try await store.createConversation(id: id, assistantType: assistant.id, seed: Array(seed), at: now)

@@ -3,21 +3,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The outermost middleware: security headers and `X-Process-Time` on every response, and one
+/// The outermost middleware after the settings snapshot: security headers and `X-Process-Time` on every response, and one
 /// access-log line per request — written when the response has ended, so a stream's line
 /// carries its tokens and real duration.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
-    /// `Strict-Transport-Security`, for deployments behind TLS (nil: not sent).
-    let strictTransportSecurity: String?
     /// Where each request's count and duration go.
     let metrics: PatchbayMetrics
-
-    /// A strict policy for the HTML the host serves: its own scripts and styles only, no inline code.
-    static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -26,10 +19,10 @@ struct AccessLogMiddleware: RouterMiddleware {
 
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "no-referrer"
-        if response.headers[.contentType]?.hasPrefix("text/html") == true {
-            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        // `Strict-Transport-Security`, for deployments behind TLS (nil: not sent).
+        if let strictTransportSecurity = context.settings.strictTransportSecurity {
+            response.headers[.strictTransportSecurity] = strictTransportSecurity
         }
-        if let strictTransportSecurity { response.headers[.strictTransportSecurity] = strictTransportSecurity }
         // Time spent producing the response head, in seconds (for a stream: until it began).
         response.headers[.xProcessTime] = String(format: "%.6f", headerTime.seconds)
 
@@ -101,4 +94,22 @@ extension HTTPField.Name {
     static let xProcessTime = Self("X-Process-Time")!
     /// `Referrer-Policy`.
     static let referrerPolicy = Self("Referrer-Policy")!
+}
+
+/// On the pages the host serves (`/`, `/widget/…`): a strict Content-Security-Policy for their HTML.
+struct PageSecurityMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    /// Its own scripts and styles only, no inline code.
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        }
+        return response
+    }
 }

@@ -15,11 +15,39 @@ public struct PatchbayRequestContext: RequestContext {
     public let caller = CallerRecord()
     /// The peer's IP address, if the connection has one (a proxy's, behind a proxy).
     public let peerAddress: String?
+    /// The live settings this request reads from start to end, taken by ``LiveSettingsMiddleware``.
+    var snapshot: LiveSettings?
 
     /// Creates a context for a new request.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The request's live settings. ``LiveSettingsMiddleware`` is the router's first middleware,
+    /// so every route and middleware after it finds them set.
+    var settings: LiveSettings {
+        guard let snapshot else { preconditionFailure("LiveSettingsMiddleware must be the router's first middleware") }
+        return snapshot
+    }
+
+    /// The caller of a chat turn, as the protection middleware identified it.
+    var turnCaller: TurnCaller {
+        TurnCaller(key: apiKey, record: caller, requestID: requestID, logger: logger, requestLog: requestLog)
+    }
+}
+
+/// Takes the live settings in force when a request arrives; the request keeps them to its end,
+/// whatever a reload does meanwhile.
+struct LiveSettingsMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    let settings: ReloadableSettings
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.snapshot = settings.current
+        return try await next(request, context)
     }
 }

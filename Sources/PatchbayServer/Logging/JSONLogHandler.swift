@@ -1,3 +1,4 @@
+import PatchbayJSON
 import Foundation
 import Logging
 import PatchbayConfig

@@ -6,7 +6,7 @@ struct OpenAPIController: Sendable {
     /// The document's bytes, made once.
     private static let body = ByteBuffer(string: OpenAPIDocument.json)
 
-    func addRoutes(to router: Router<PatchbayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PatchbayRequestContext>) {
         router.get("/openapi.json", use: document)
     }
 

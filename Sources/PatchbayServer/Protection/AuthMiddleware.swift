@@ -1,16 +1,18 @@
 import HTTPTypes
 import Hummingbird
+import PatchbayConfig
 
-/// When `auth.enabled`, every `/api/` and `/admin/` request must present a key: `Authorization: Bearer <key>`
-/// or `X-API-Key: <key>`. 401 UNAUTHORIZED without a valid one. The key's id becomes the caller
-/// id; which assistants it may use is checked by the chat route (403 FORBIDDEN).
+/// On the route groups it guards (`/api`, `/admin`), when `auth.enabled`: every request must
+/// present a key, `Authorization: Bearer <key>` or `X-API-Key: <key>`; 401 UNAUTHORIZED without a
+/// valid one. The keys are the request's live settings', so a reload that adds a key or turns
+/// auth on applies to the next request. The key's id becomes the caller id; which assistants it
+/// may use is checked by the chat turn (403 FORBIDDEN).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
-    let keys: APIKeyRing
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard keys.enabled, request.uri.path.hasPrefix("/api/") || request.uri.path.hasPrefix("/admin/") else {
+        let keys = context.settings.keys
+        guard keys.enabled else {
             return try await next(request, context)
         }
         guard let presented = Self.presentedKey(request.headers) else {
@@ -44,4 +46,30 @@ struct AuthMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// `X-API-Key`.
     static let xAPIKey = Self("X-API-Key")!
+}
+
+/// On `/admin`: with auth enabled, only a key marked `admin: true`; without auth, only a caller
+/// on this machine (a loopback address).
+struct AdminAccessMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if context.apiKey != nil || context.settings.keys.enabled {
+            guard context.apiKey?.admin == true else {
+                throw APIError(.forbidden, "This API key may not use the admin endpoints (it needs admin: true).")
+            }
+        } else {
+            guard let peer = context.peerAddress, Self.isLoopback(peer) else {
+                throw APIError(.forbidden, "The admin endpoints answer callers on this machine only, or an admin API key.")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    /// 127.0.0.0/8 and ::1 (an IPv4-mapped 127.x address matches the first).
+    private static let loopback = ["127.0.0.0/8", "::1/128"].compactMap(IPNetwork.init)
+
+    static func isLoopback(_ address: String) -> Bool {
+        loopback.contains { $0.contains(address) }
+    }
 }

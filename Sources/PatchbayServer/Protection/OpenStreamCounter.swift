@@ -4,15 +4,10 @@ import Synchronization
 /// (`server.max_streams_per_caller`).
 final class OpenStreamCounter: Sendable {
     private let open = Mutex<[String: Int]>([:])
-    /// The most streams one caller may have open at once; nil: no cap (streams are still counted).
-    let limit: Int?
-
-    init(limit: Int?) {
-        self.limit = limit
-    }
 
     /// Takes one of `caller`'s stream slots; nil when it has `limit` open already.
-    func take(for caller: String) -> OpenStreamSlot? {
+    /// - Parameter limit: the most streams one caller may have open at once; nil: no cap (streams are still counted).
+    func take(for caller: String, limit: Int?) -> OpenStreamSlot? {
         let taken = open.withLock { open in
             let count = open[caller, default: 0]
             if let limit, count >= limit { return false }

@@ -6,11 +6,10 @@ import PatchbayRateLimit
 /// `GET /api/rate-limit`: the limits that apply to the caller and what remains of each, counting
 /// nothing.
 struct RateLimitController: Sendable {
-    let gateway: Gateway
     let limiter: RateLimiter
 
-    func addRoutes(to router: Router<PatchbayRequestContext>) {
-        router.get("/api/rate-limit", use: show)
+    func addRoutes(to api: some RouterMethods<PatchbayRequestContext>) {
+        api.get("rate-limit", use: show)
     }
 
     struct Limits: Encodable {
@@ -63,7 +62,7 @@ struct RateLimitController: Sendable {
     }
 
     @Sendable func show(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        let routes = gateway.routes
+        let routes = context.settings.routes
         let caller = context.caller
         let key = caller.apiKey
         let overallPolicy = limiter.callerPolicy(global: routes.configuration.limits, key: key)
@@ -79,7 +78,7 @@ struct RateLimitController: Sendable {
             caller: key.map { .init(kind: "key", id: $0.id) } ?? .init(kind: "address", id: caller.address),
             overall: overall,
             assistants: assistants,
-            maxConcurrentStreams: limiter.streams.limit,
+            maxConcurrentStreams: context.settings.maxStreamsPerCaller,
             openStreams: limiter.streams.count(for: caller.key)
         )
         var response = try JSONResponse.make(report)

@@ -12,11 +12,11 @@ struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
     let limiter: RateLimiter
-    let gateway: Gateway
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let caller = context.caller
-        caller.address = limiter.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor])
+        caller.address = RateLimiter.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[values: .xForwardedFor],
+                                                   trustedProxies: context.settings.configuration.server.trustedProxies)
         do {
             var response = try await next(request, context)
             await apply(to: &response.headers, context: context)
@@ -33,7 +33,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         if caller.apiKey == nil { context.requestLog.set("caller.id", .string(caller.address)) }
         var decision = caller.decision
         if decision == nil {
-            let policy = limiter.callerPolicy(global: gateway.routes.configuration.limits, key: caller.apiKey)
+            let policy = limiter.callerPolicy(global: context.settings.configuration.limits, key: caller.apiKey)
             decision = await limiter.status(key: caller.key, policy: policy, logger: context.logger)
         }
         for field in decision?.headerFields ?? [] {

@@ -16,33 +16,25 @@ import PatchbayRateLimit
 public struct RateLimiter: Sendable {
     /// Where the counters live.
     let store: any RateLimitStore
-    /// The proxies whose `X-Forwarded-For` is believed.
-    let trustedProxies: [IPNetwork]
-    /// Open streams per caller.
-    let streams: OpenStreamCounter
+    /// Open streams per caller (the cap is read from each request's live settings).
+    let streams = OpenStreamCounter()
     /// The time windows are counted in (tests pin it).
     let now: @Sendable () -> Date
 
-    /// Creates a limiter.
+    /// Creates a limiter. The limits themselves are read from each request's live settings.
     /// - Parameters:
     ///   - store: the counters; in-process unless several instances must share them.
-    ///   - server: trusted proxies and the per-caller stream cap.
     ///   - now: the clock.
-    public init(
-        store: any RateLimitStore = InProcessRateLimitStore(),
-        server: ServerSettings = ServerSettings(),
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
+    public init(store: any RateLimitStore = InProcessRateLimitStore(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
-        self.trustedProxies = server.trustedProxies
-        self.streams = OpenStreamCounter(limit: server.maxStreamsPerCaller)
         self.now = now
     }
 
     /// The client's address: the peer's, unless the peer is a trusted proxy, in which case the
     /// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
-    func clientAddress(peer: String?, forwardedFor: [String]) -> String {
+    static func clientAddress(peer: String?, forwardedFor: [String], trustedProxies: [IPNetwork]) -> String {
         guard let peer else { return "unknown" }
+        func isTrusted(_ address: String) -> Bool { trustedProxies.contains { $0.contains(address) } }
         guard isTrusted(peer), !forwardedFor.isEmpty else { return peer }
         // Each proxy appends the address it received from, so the chain is read from the right.
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -50,10 +42,6 @@ public struct RateLimiter: Sendable {
             return hop
         }
         return hops.first(where: { !$0.isEmpty }) ?? peer
-    }
-
-    private func isTrusted(_ address: String) -> Bool {
-        trustedProxies.contains { $0.contains(address) }
     }
 
     /// The caller's limits across every assistant: the global ones, overridden by its key's.

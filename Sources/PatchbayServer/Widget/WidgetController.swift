@@ -11,7 +11,7 @@ struct WidgetController: Sendable {
     /// Browsers may reuse a file this long before asking again (and then get a 304 if unchanged).
     static let cacheControl = "public, max-age=300"
 
-    func addRoutes(to router: Router<PatchbayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PatchbayRequestContext>) {
         router.get("/", use: demoPage)
         router.get("/widget/:file", use: file)
         router.head("/", use: demoPage)

@@ -4,10 +4,11 @@ import Logging
 import PatchbayConfig
 import PatchbayPluginHost
 
-/// Reads providers.yaml and rescans the plugins folder, and — if the file is valid — swaps the
-/// gateway's routing for the new one in one step. Requests in flight keep the routing they
-/// started with (and so the plugin code and instances they started on); an invalid file changes
-/// nothing but the reported outcome.
+/// Reads providers.yaml and rescans the plugins folder, and — if the file is valid — puts the new
+/// live settings (routing, keys, origins, limits) in force in one step. Requests in flight keep
+/// the settings they started with (and so the plugin code and instances they started on); an
+/// invalid file changes nothing but the reported outcome. A change to what needs a restart
+/// (``StartupSettings``) is logged and waits for it.
 ///
 /// Reloads run one at a time on a queue of their own: they read files and call plugins'
 /// `instance_create`, which must not block Swift's cooperative threads.
@@ -15,25 +16,31 @@ public final class ConfigurationReloader: Sendable {
     /// providers.yaml.
     public let configPath: String
     private let pluginsDirectoryOverride: String?
-    private let gateway: Gateway
+    private let settings: ReloadableSettings
+    private let startup: StartupSettings
+    private let metrics: PatchbayMetrics
     private let libraries: PluginLibraryCache
     private let environment: @Sendable () -> [String: String]
     private let logger: Logger
     private let queue = DispatchQueue(label: "patchbay.reload")
 
-    /// Creates a reloader for the gateway.
+    /// Creates a reloader of `settings`.
     /// - Parameters:
+    ///   - startup: what the server started with; a reload that changes it says it needs a restart.
     ///   - pluginsDirectory: overrides the file's `plugins.directory`, as at start-up.
     ///   - libraries: the cache the start-up scan used, so unchanged plugins are not reopened.
     ///   - environment: read at each reload (a provider's `${KEY}` may have been set since).
     public init(
-        configPath: String, pluginsDirectory: String?, gateway: Gateway, libraries: PluginLibraryCache,
+        configPath: String, pluginsDirectory: String?, settings: ReloadableSettings, startup: StartupSettings,
+        metrics: PatchbayMetrics, libraries: PluginLibraryCache,
         environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment },
         logger: Logger
     ) {
         self.configPath = configPath
         self.pluginsDirectoryOverride = pluginsDirectory
-        self.gateway = gateway
+        self.settings = settings
+        self.startup = startup
+        self.metrics = metrics
         self.libraries = libraries
         self.environment = environment
         self.logger = logger
@@ -42,7 +49,7 @@ public final class ConfigurationReloader: Sendable {
     /// The plugins folder the routing in force reads.
     public var pluginsDirectory: String {
         pluginsDirectoryOverride
-            ?? PatchbayLauncher.resolve(gateway.routes.configuration.plugins.directory, relativeTo: configPath)
+            ?? PatchbayLauncher.resolve(settings.current.configuration.plugins.directory, relativeTo: configPath)
     }
 
     /// Reloads now and reports the outcome (also kept for `/health`).
@@ -63,12 +70,16 @@ public final class ConfigurationReloader: Sendable {
             for line in errors { logger.error("reload rejected, the configuration in force stays: \(line)") }
             return finish(.rejected, trigger: trigger, errors: errors, routes: nil)
         }
-        let previous = gateway.routes
+        let previous = settings.current.routes
+        let restartOnly = StartupSettings(configuration, host: startup.hostOverride, port: startup.portOverride).changes(comparedWith: startup)
+        if !restartOnly.isEmpty {
+            logger.notice("changed settings take effect at the next restart: \(restartOnly.joined(separator: ", "))")
+        }
         let routes = PatchbayLauncher.routes(configuration: configuration, configPath: configPath,
                                              pluginsDirectory: pluginsDirectoryOverride, libraries: libraries, logger: logger)
         // A file refused at the last scan too is not a new failure.
         let known = Set(previous.catalog.refusals.map(\.message))
-        gateway.metrics.pluginLoadFailed(count: routes.catalog.refusals.filter { !known.contains($0.message) }.count)
+        metrics.pluginLoadFailed(count: routes.catalog.refusals.filter { !known.contains($0.message) }.count)
         let outcome = finish(.applied, trigger: trigger, errors: routes.problems.map(\.description), routes: routes)
         logger.info("reload applied", metadata: [
             "assistants": .stringConvertible(routes.assistants.count),
@@ -80,10 +91,10 @@ public final class ConfigurationReloader: Sendable {
 
     /// Counts the reload, records its outcome and — when it produced one — puts the new routing in force.
     private func finish(_ result: ReloadOutcome.Result, trigger: ReloadTrigger, errors: [String], routes: RouteTable?) -> ReloadOutcome {
-        let plugins = (routes ?? gateway.routes).catalog.plugins.map { "\($0.name) \($0.version)" }
+        let plugins = (routes ?? settings.current.routes).catalog.plugins.map { "\($0.name) \($0.version)" }
         let outcome = ReloadOutcome(result: result, trigger: trigger, at: Date(), errors: errors, plugins: plugins)
-        gateway.metrics.configReloaded(result: result.rawValue)
-        gateway.finishReload(outcome, routes: routes)
+        metrics.configReloaded(result: result.rawValue)
+        settings.finishReload(outcome, settings: routes.map { LiveSettings(routes: $0, logger: logger) })
         return outcome
     }
 }

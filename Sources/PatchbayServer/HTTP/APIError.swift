@@ -1,3 +1,4 @@
+import PatchbayJSON
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -78,15 +79,21 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 }
 
 extension APIError {
-    /// The client-facing error for a plugin's failure. The plugin's own message goes to the log
-    /// only: an upstream's message can carry account details the widget's user must not see.
-    init(pluginFailureCode code: String) {
-        switch code {
-        case "PROVIDER_ERROR": self.init(.providerError, "The AI provider returned an error. Please try again.")
-        case "PROVIDER_UNAVAILABLE": self.init(.providerUnavailable, "The AI provider is unavailable right now. Please try again shortly.")
-        case "TIMEOUT": self.init(.timeout, "The AI provider took too long to answer. Please try again.")
-        case "INVALID_REQUEST": self.init(.invalidRequest, "The AI provider could not accept this request.")
-        default: self.init(.internalError, "Something went wrong while answering. Please try again.")
+    /// The widget API's form of a turn's error.
+    init(_ error: TurnError) {
+        let code: Code
+        switch error.code {
+        case .invalidRequest: code = .invalidRequest
+        case .notFound: code = .notFound
+        case .forbidden: code = .forbidden
+        case .rateLimited: code = .rateLimited
+        case .providerError: code = .providerError
+        case .providerUnavailable: code = .providerUnavailable
+        case .timeout: code = .timeout
+        case .shuttingDown: code = .shuttingDown
+        default: code = .internalError
         }
+        self.init(code, error.message, field: error.field)
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
     }
 }

@@ -3,16 +3,24 @@ import Hummingbird
 import Logging
 import PatchbayConfig
 import PatchbayPluginHost
+import PatchbayStorage
 
 /// `GET /health`, `GET /api/providers`, `GET /api/assistants`: what the host is and can do.
 /// Nothing here ever shows a provider's settings: they may hold keys.
 struct InfoController: Sendable {
-    let gateway: Gateway
+    /// For the last reload's outcome.
+    let settings: ReloadableSettings
+    /// Where conversations are kept, for the counts; nil when none are.
+    let store: (any ConversationStore)?
+    /// The provider calls in flight.
+    let activeCalls: ActiveCalls
+    /// When the server started, for the uptime.
+    let startedAt: ContinuousClock.Instant
 
-    func addRoutes(to router: Router<PatchbayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<PatchbayRequestContext>, api: some RouterMethods<PatchbayRequestContext>) {
         router.get("/health", use: health)
-        router.get("/api/providers", use: providers)
-        router.get("/api/assistants", use: assistants)
+        api.get("providers", use: providers)
+        api.get("assistants", use: assistants)
     }
 
     struct Health: Encodable {
@@ -32,8 +40,8 @@ struct InfoController: Sendable {
     }
 
     @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        let routes = gateway.routes
-        let uptime = gateway.startedAt.duration(to: .now)
+        let routes = context.settings.routes
+        let uptime = startedAt.duration(to: .now)
         let health = Health(
             // "degraded": up, but some provider cannot answer; a load balancer may still route here.
             status: routes.providers.allSatisfy(\.isConfigured) ? "ok" : "degraded",
@@ -44,15 +52,15 @@ struct InfoController: Sendable {
                 .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
             },
             stats: try await statistics(logger: context.logger),
-            lastReload: gateway.lastReload,
-            activeCalls: gateway.activeCalls.count
+            lastReload: settings.lastReload,
+            activeCalls: activeCalls.count
         )
         return try JSONResponse.make(health)
     }
 
     /// Conversation counts; "active" means a turn within the last hour (the default conversation timeout).
     private func statistics(logger: Logger) async throws -> Health.Stats? {
-        guard let store = gateway.store else { return nil }
+        guard let store else { return nil }
         do {
             let since = Date().addingTimeInterval(-TimeInterval(AssistantSettings.defaultConversationTimeout))
             let stats = try await store.statistics(activeSince: since)
@@ -74,7 +82,7 @@ struct InfoController: Sendable {
     }
 
     @Sendable func providers(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        let routes = gateway.routes
+        let routes = context.settings.routes
         return try JSONResponse.make(Providers(
             plugins: routes.catalog.plugins.map {
                 .init(name: $0.name, version: $0.version, abi: "\($0.abiMajor).\($0.abiMinor)",
@@ -93,7 +101,7 @@ struct InfoController: Sendable {
     }
 
     @Sendable func assistants(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        try JSONResponse.make(Assistants(assistants: gateway.routes.assistants.map {
+        try JSONResponse.make(Assistants(assistants: context.settings.routes.assistants.map {
             .init(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
                   provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
         }))

@@ -1,10 +1,8 @@
 import Foundation
-import Hummingbird
 import Logging
 import PatchbayConfig
 import PatchbayPluginHost
 import PatchbayStorage
-import ServiceLifecycle
 
 /// What the `patchbay` commands do, kept out of the executable so tests can run it.
 public enum PatchbayLauncher {
@@ -70,24 +68,13 @@ public enum PatchbayLauncher {
         let databasePath = resolve(routes.configuration.storage.sqlitePath, relativeTo: configPath)
         let store = try SQLiteConversationStore(path: databasePath, logger: logger)
         logger.info("conversations stored in \(databasePath)")
-        let gateway = Gateway(routes: routes, store: store, logger: logger)
-        let reloader = ConfigurationReloader(configPath: configPath, pluginsDirectory: pluginsDirectory, gateway: gateway,
-                                             libraries: libraries, logger: logger)
-        let server = routes.configuration.server
-        let app = PatchbayApplication.make(gateway: gateway, host: host ?? server.host, port: port ?? server.port, server: server,
-                                           auth: routes.configuration.auth, reloader: reloader, onServerRunning: onServerRunning)
-        let watcher = await ConfigurationWatcher(reloader: reloader, logger: logger)
-        let services = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: watcher),
-                // Last, so that it is the first told to shut down: it stops accepting at once.
-                .init(service: DrainingServer(app: app, activeCalls: gateway.activeCalls,
-                                              grace: .milliseconds(server.shutdownGraceMilliseconds), logger: logger)),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
-        try await services.run()
+        var options = ApplicationOptions(logger: logger)
+        options.host = host
+        options.port = port
+        options.store = store
+        options.reloading = .init(configPath: configPath, pluginsDirectory: pluginsDirectory, libraries: libraries)
+        options.onServerRunning = onServerRunning
+        try await buildApplication(routes: routes, options: options).run()
         // Every reply was written before its connection closed; this checkpoints the WAL.
         do {
             try store.close()

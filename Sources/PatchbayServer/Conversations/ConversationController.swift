@@ -5,11 +5,12 @@ import PatchbayStorage
 
 /// `GET /api/conversations/:id` (paged) and `DELETE /api/conversations/:id`.
 struct ConversationController: Sendable {
-    let gateway: Gateway
+    /// Where conversations are kept; nil when none are (every route then answers 404).
+    let store: (any ConversationStore)?
 
-    func addRoutes(to router: Router<PatchbayRequestContext>) {
-        router.get("/api/conversations/:id", use: show)
-        router.delete("/api/conversations/:id", use: delete)
+    func addRoutes(to api: some RouterMethods<PatchbayRequestContext>) {
+        api.get("conversations/:id", use: show)
+        api.delete("conversations/:id", use: delete)
     }
 
     struct Page: Encodable {
@@ -80,7 +81,7 @@ struct ConversationController: Sendable {
     }
 
     private func requireStore() throws -> any ConversationStore {
-        guard let store = gateway.store else { throw APIError(.notFound, "Conversations are not stored on this server.") }
+        guard let store else { throw APIError(.notFound, "Conversations are not stored on this server.") }
         return store
     }
 

@@ -1,24 +1,6 @@
 import Foundation
 import NIOCore
-
-/// Who said a message.
-public enum ChatRole: String, Sendable, Codable, CaseIterable {
-    case system, user, assistant
-}
-
-/// One message of a conversation.
-public struct ChatMessage: Sendable, Equatable, Codable {
-    /// Who said it.
-    public var role: ChatRole
-    /// What was said.
-    public var content: String
-
-    /// Creates a message.
-    public init(role: ChatRole, content: String) {
-        self.role = role
-        self.content = content
-    }
-}
+import PatchbayPluginHost
 
 /// A `POST /api/chat` body, in either of the shapes widgets send, normalised.
 ///
@@ -62,6 +44,12 @@ public struct ChatRequest: Sendable, Equatable {
     /// Whether the server keeps this turn: the widget shape always does, the `messages` shape
     /// only when the client names a conversation (without one it stays stateless).
     public var isConversational: Bool { conversationID != nil || shape == .messageAndHistory }
+
+    /// The turn this body asks for.
+    var turnRequest: TurnRequest {
+        TurnRequest(assistant: assistantType, messages: messages, conversationID: conversationID,
+                    storesConversation: isConversational, stream: stream)
+    }
 }
 
 extension ChatRequest {

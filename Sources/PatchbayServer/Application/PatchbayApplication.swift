@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import Logging
+import PatchbayPluginHost
+import PatchbayRateLimit
+import PatchbayStorage
+import ServiceLifecycle
+import UnixSignals
+
+/// What ``buildApplication(routes:options:)`` takes besides the routing: the parts a deployment
+/// (or a test) chooses.
+public struct ApplicationOptions: Sendable {
+    /// Overrides `server.host` (the command line's `--host`).
+    public var host: String?
+    /// Overrides `server.port` (the command line's `--port`; 0 for any free port).
+    public var port: Int?
+    /// Where conversations are kept; nil keeps none (every turn is stateless).
+    public var store: (any ConversationStore)?
+    /// Where rate-limit counters are kept.
+    public var rateLimitStore: any RateLimitStore = InProcessRateLimitStore()
+    /// The clock rate-limit windows are counted in (tests pin it).
+    public var clock: @Sendable () -> Date = { Date() }
+    /// Where reloads read from; nil: the server never reloads (and `/admin/reload` answers 404).
+    public var reloading: Reloading?
+    /// Called with the bound port once the server listens.
+    public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
+    /// The server's logger.
+    public var logger: Logger
+
+    /// What a reload reads.
+    public struct Reloading: Sendable {
+        /// providers.yaml.
+        public var configPath: String
+        /// Overrides the file's `plugins.directory`, as at start-up.
+        public var pluginsDirectory: String?
+        /// The plugin libraries the start-up scan opened, so unchanged plugins are not reopened.
+        public var libraries: PluginLibraryCache
+        /// Whether to watch the file and the plugins folder, and SIGHUP (`patchbay serve`); else
+        /// reloads happen only through `/admin/reload`.
+        public var watch: Bool
+        /// The environment `${VARIABLE}`s are read from, at each reload.
+        public var environment: @Sendable () -> [String: String]
+
+        /// Creates reload settings.
+        public init(
+            configPath: String, pluginsDirectory: String? = nil, libraries: PluginLibraryCache, watch: Bool = true,
+            environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment }
+        ) {
+            self.configPath = configPath
+            self.pluginsDirectory = pluginsDirectory
+            self.libraries = libraries
+            self.watch = watch
+            self.environment = environment
+        }
+    }
+
+    /// Creates options with every default.
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+}
+
+/// A built Patchbay: its HTTP application, and the long-lived parts the launcher and tests reach.
+public struct PatchbayApplication: Sendable {
+    /// The Hummingbird application: the router and the HTTP server. Tests drive it with
+    /// HummingbirdTesting (`.router` or `.live`).
+    public let http: Application<RouterResponder<PatchbayRequestContext>>
+    /// The live settings in force, and the last reload's outcome.
+    public let settings: ReloadableSettings
+    /// What needs a restart.
+    public let startup: StartupSettings
+    /// The provider calls in flight.
+    public let activeCalls: ActiveCalls
+    /// What `/metrics` shows.
+    public let metrics: PatchbayMetrics
+    /// Reloads the configuration, when the server was built to.
+    public let reloader: ConfigurationReloader?
+    /// Every route, as `METHOD /path/{parameter}`: what the OpenAPI document must describe.
+    public let endpoints: [String]
+    /// The rate limiter (tests read its stream counts).
+    let limiter: RateLimiter
+    let watchesFiles: Bool
+    let logger: Logger
+
+    /// Serves until one of `gracefulShutdownSignals` arrives, then drains: no new connections,
+    /// calls in flight get `server.shutdown_grace_ms`, and those still running then are stopped
+    /// with a final error to their clients. Watches providers.yaml, the plugins folder and
+    /// SIGHUP when built to.
+    public func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let reloader, watchesFiles {
+            // Created before the server listens: it traps SIGHUP from then on.
+            services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))
+        }
+        // Last, so that it is the first told to shut down: it stops accepting at once.
+        services.append(.init(service: DrainingServer(app: http, activeCalls: activeCalls,
+                                                      grace: .milliseconds(startup.shutdownGraceMilliseconds), logger: logger)))
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)).run()
+    }
+}
+
+/// Builds Patchbay from a routing (providers.yaml read, plugins loaded): the one seam that
+/// `patchbay serve` and the tests share.
+public func buildApplication(routes: RouteTable, options: ApplicationOptions) -> PatchbayApplication {
+    let logger = options.logger
+    let startup = StartupSettings(routes.configuration, host: options.host, port: options.port)
+    let settings = ReloadableSettings(LiveSettings(routes: routes, logger: logger))
+    let metrics = PatchbayMetrics()
+    metrics.pluginLoadFailed(count: routes.catalog.refusals.count)
+    let activeCalls = ActiveCalls()
+    let reloader = options.reloading.map {
+        ConfigurationReloader(configPath: $0.configPath, pluginsDirectory: $0.pluginsDirectory, settings: settings, startup: startup,
+                              metrics: metrics, libraries: $0.libraries, environment: $0.environment, logger: logger)
+    }
+    let limiter = RateLimiter(store: options.rateLimitStore, now: options.clock)
+    let router = buildRouter(
+        settings: settings, limiter: limiter, metrics: metrics,
+        turns: ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls),
+        info: InfoController(settings: settings, store: options.store, activeCalls: activeCalls, startedAt: .now),
+        conversations: ConversationController(store: options.store),
+        operations: OperationsController(metrics: metrics, reloader: reloader)
+    )
+    let endpoints = router.routes.map { "\($0.method.rawValue) \($0.path)" }
+    let onServerRunning = options.onServerRunning
+    let http = Application(
+        router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            SlowClientTimeoutHandler(headerTimeout: .milliseconds(Int64(startup.headerTimeoutMilliseconds)),
+                                     bodyTimeout: .milliseconds(Int64(startup.bodyTimeoutMilliseconds)), logger: logger)
+        ])),
+        configuration: .init(address: .hostname(startup.host, port: startup.port), serverName: "patchbay"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? startup.port) },
+        logger: logger
+    )
+    return PatchbayApplication(http: http, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics,
+                               reloader: reloader, endpoints: endpoints, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger)
+}
+
+/// Every route, in groups that carry their own middleware:
+/// - everything: the request's live settings, the access log, the request id and error shape,
+///   the rate-limit headers, CORS;
+/// - `/api`: authentication; its chat door also refuses foreign origins;
+/// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
+/// - `/`, `/widget`: the strict Content-Security-Policy of the pages the host serves.
+func buildRouter(
+    settings: ReloadableSettings, limiter: RateLimiter, metrics: PatchbayMetrics, turns: ChatTurns,
+    info: InfoController, conversations: ConversationController, operations: OperationsController
+) -> Router<PatchbayRequestContext> {
+    let router = Router(context: PatchbayRequestContext.self)
+    router.add(middleware: LiveSettingsMiddleware(settings: settings))
+    router.add(middleware: AccessLogMiddleware(metrics: metrics))
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RateLimitMiddleware(limiter: limiter))
+    router.add(middleware: CORSMiddleware())
+
+    let api = router.group("api").add(middleware: AuthMiddleware())
+    ChatController(turns: turns).addRoutes(to: api.group().add(middleware: ForeignOriginRefusal()))
+    conversations.addRoutes(to: api)
+    RateLimitController(limiter: limiter).addRoutes(to: api)
+    info.addRoutes(to: router, api: api)
+
+    let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
+    operations.addRoutes(to: router, admin: admin)
+
+    WidgetController(assets: .bundled).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
+    OpenAPIController().addRoutes(to: router)
+    return router
+}

@@ -1,0 +1,58 @@
+import PatchbayConfig
+
+/// What takes effect only when the server starts: where it listens, its connection timeouts,
+/// its shutdown grace, where conversations are stored, and how it logs. A reload that changes
+/// one of these says so in the log and leaves it as it is until the next restart.
+public struct StartupSettings: Sendable, Equatable {
+    /// The address to bind.
+    public var host: String
+    /// The port to bind (0: any free port).
+    public var port: Int
+    /// How long a client may take to send request headers, in ms.
+    public var headerTimeoutMilliseconds: Int
+    /// How long a client may take to send a request body, in ms.
+    public var bodyTimeoutMilliseconds: Int
+    /// How long replies in flight may run on after SIGTERM, in ms.
+    public var shutdownGraceMilliseconds: Int
+    /// providers.yaml's `storage:` section.
+    public var storagePath: String
+    /// providers.yaml's `logging:` section, as text (format and level).
+    public var logging: String
+    /// The command line's `--host`, which wins over the file's at every reload too.
+    let hostOverride: String?
+    /// The command line's `--port`.
+    let portOverride: Int?
+
+    /// The start-up part of a configuration, with the command line's overrides.
+    public init(_ configuration: PatchbayConfiguration, host: String? = nil, port: Int? = nil) {
+        let server = configuration.server
+        self.host = host ?? server.host
+        self.port = port ?? server.port
+        self.headerTimeoutMilliseconds = server.headerTimeoutMilliseconds
+        self.bodyTimeoutMilliseconds = server.bodyTimeoutMilliseconds
+        self.shutdownGraceMilliseconds = server.shutdownGraceMilliseconds
+        self.storagePath = configuration.storage.sqlitePath
+        self.logging = "\(configuration.logging)"
+        self.hostOverride = host
+        self.portOverride = port
+    }
+
+    /// The names of the settings that differ, in providers.yaml's spelling.
+    func changes(comparedWith other: StartupSettings) -> [String] {
+        var changed: [String] = []
+        if host != other.host { changed.append("server.host") }
+        if port != other.port { changed.append("server.port") }
+        if headerTimeoutMilliseconds != other.headerTimeoutMilliseconds { changed.append("server.header_timeout_ms") }
+        if bodyTimeoutMilliseconds != other.bodyTimeoutMilliseconds { changed.append("server.body_timeout_ms") }
+        if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }
+        if storagePath != other.storagePath { changed.append("storage") }
+        if logging != other.logging { changed.append("logging") }
+        return changed
+    }
+}
+
+/// Patchbay's version, as `/health` reports it.
+public enum PatchbayVersion {
+    /// The version string.
+    public static let current = "0.1.0"
+}

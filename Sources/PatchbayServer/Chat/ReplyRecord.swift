@@ -1,0 +1,121 @@
+import PatchbayPluginHost
+import PatchbayStorage
+import Synchronization
+
+/// What a reply amounted to, gathered while it streams and read once it has ended — after the
+/// door's (possibly cancelled) streaming scope.
+final class ReplyRecord: Sendable {
+    private struct State {
+        var text = ""
+        var usage: TokenUsage?
+        var finished = false
+        var errorCode: TurnError.Code?
+        var firstTextAt: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    /// When the provider call started.
+    let startedAt = ContinuousClock.now
+
+    func observe(_ event: PluginEvent) {
+        state.withLock { state in
+            switch event {
+            case .delta(let text):
+                if state.firstTextAt == nil { state.firstTextAt = .now }
+                state.text += text
+            case .usage(let usage): state.usage = usage
+            case .done: state.finished = true
+            case .failed: break
+            }
+        }
+    }
+
+    func fail(_ code: TurnError.Code) { state.withLock { $0.errorCode = code } }
+
+    var text: String { state.withLock { $0.text } }
+    /// How long the first text took to arrive, if any did.
+    var timeToFirstText: Duration? { state.withLock { $0.firstTextAt.map { startedAt.duration(to: $0) } } }
+    var usage: TokenUsage? { state.withLock { $0.usage } }
+
+    /// complete, error (with its code), or — neither done nor failed — cancelled.
+    var outcome: (status: MessageStatus, errorCode: String?) {
+        state.withLock { state in
+            if let code = state.errorCode { return (.error, code.description) }
+            return state.finished ? (.complete, nil) : (.cancelled, nil)
+        }
+    }
+}
+
+/// The end of one provider call, however it ends: taken off the server's list of calls in flight
+/// and counted in the metrics, exactly once.
+final class CallEnding: Sendable {
+    private let registration: ActiveCalls.Registration
+    private let record: ReplyRecord
+    private let metrics: PatchbayMetrics
+    private let metadata: TurnMetadata
+    private let ended = Atomic(false)
+
+    init(registration: ActiveCalls.Registration, record: ReplyRecord, metrics: PatchbayMetrics, metadata: TurnMetadata) {
+        self.registration = registration
+        self.record = record
+        self.metrics = metrics
+        self.metadata = metadata
+    }
+
+    deinit {
+        // A response dropped before its body ran (its connection failed first) still leaves the list.
+        if !ended.load(ordering: .acquiring) { registration.end() }
+    }
+
+    /// Whether the server stopped the call (a shutdown past its grace period).
+    var wasInterrupted: Bool { registration.wasInterrupted }
+
+    /// Records the end; later calls do nothing.
+    func callEnded() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        registration.end()
+        let outcome = record.outcome
+        metrics.providerCallEnded(provider: metadata.provider, model: metadata.model, outcome: outcome.errorCode ?? outcome.status.rawValue,
+                                  duration: record.startedAt.duration(to: .now), timeToFirstToken: record.timeToFirstText)
+        if let usage = record.usage {
+            metrics.tokensUsed(assistant: metadata.assistant, provider: metadata.provider, model: metadata.model,
+                               input: usage.inputTokens, output: usage.outputTokens)
+        }
+    }
+}
+
+/// The plugin's event stream, read by one task at a time: the turn's start (for the first
+/// event), then the door that streams it.
+///
+/// One iterator for the whole call: dropping an AsyncStream iterator cancels its stream, which
+/// is what we want when the response is abandoned, and must not happen in between.
+final class PluginEventReader: @unchecked Sendable {
+    // @unchecked: used by one task at a time — the turn's start, then the door.
+    private var iterator: AsyncStream<PluginEvent>.Iterator
+    private var peeked: PluginEvent??
+
+    init(_ events: AsyncStream<PluginEvent>) {
+        self.iterator = events.makeAsyncIterator()
+    }
+
+    /// The next event, the peeked one first; nil once the stream has ended.
+    func next() async -> PluginEvent? {
+        if let peeked {
+            self.peeked = nil
+            return peeked
+        }
+        return await iterator.next(isolation: nil)
+    }
+
+    /// The next event that is not a usage report, left in place for `next`; usage reports before
+    /// it are handed to `usage`.
+    func peekPastUsage(_ usage: (PluginEvent) -> Void) async -> PluginEvent? {
+        var event = await next()
+        while case .usage = event {
+            usage(event!)
+            event = await next()
+        }
+        peeked = .some(event)
+        return event
+    }
+}

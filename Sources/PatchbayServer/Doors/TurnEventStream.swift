@@ -1,0 +1,57 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// How one door writes a turn's events on its stream: the only thing a streaming door adds to
+/// the chat turn.
+protocol TurnEventEncoder: Sendable {
+    /// The bytes of one event (one or more SSE frames), or nil to write nothing for it.
+    mutating func encode(_ event: TurnEvent, allocator: ByteBufferAllocator) -> ByteBuffer?
+}
+
+/// The response of a streamed turn, shared by every streaming door.
+enum TurnEventStream {
+    /// Streams `turn` as Server-Sent Events: every event through `encoder`, written (and so
+    /// flushed) as it comes. A client that goes away cancels the provider call at once; the turn
+    /// is finished however the stream ends, outside the cancelled scope, so its reply is stored.
+    static func response(
+        _ turn: ChatTurn, request: Request, headers: HTTPFields = [:], logger: Logger, encoder: some TurnEventEncoder
+    ) -> Response {
+        var headers = headers
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache, no-transform"
+        headers[.xAccelBuffering] = "no"  // keeps nginx-style proxies from buffering
+        return Response(status: .ok, headers: headers, body: ResponseBody { [encoder] writer in
+            var encoder = encoder
+            do {
+                // Cancels this task, and so the plugin's call, as soon as the client goes away.
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    let allocator = ByteBufferAllocator()
+                    while let event = await turn.next() {
+                        if let bytes = encoder.encode(event, allocator: allocator) { try await writer.write(bytes) }
+                    }
+                }
+            } catch {
+                // The client went away, or its connection failed mid-write: what was said so far
+                // is kept as a cancelled reply.
+                logger.debug("stream ended early: \(error)")
+            }
+            await turn.finish()
+            try? await writer.finish(nil)
+        })
+    }
+}
+
+extension Request {
+    /// The whole body, refused with 413 past `limit` bytes.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, "The request body is larger than \(limit) bytes.")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.payloadTooLarge, "The request body is larger than \(limit) bytes.")
+        }
+    }
+}
