@@ -12,19 +12,28 @@ PLUGINS_DIR ?= provider-plugins
 BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
+# What building and running need: `make run` installs these and nothing else.
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
-# The browser test (Debian's headless Chromium and its driver) and the Python tools the tests drive.
-APT_PACKAGES += chromium chromium-driver python3 python3-venv
+# What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
+# Python tools the tests drive. `make test` alone installs them.
+TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 
-.PHONY: all deps pydeps build plugins run test check screenshots bench clean
+.PHONY: all deps test-deps pydeps build plugins run test check screenshots bench clean
 
 all: plugins
 
 # Installs only what is missing, as root or through sudo.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+
+.PHONY: apt-install
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
@@ -32,7 +41,7 @@ deps:
 	fi
 
 # Installs Tests/requirements.txt into $(PYENV) unless that very list is installed already.
-pydeps: deps
+pydeps: test-deps
 	@cmp -s Tests/requirements.txt $(PYENV)/requirements.txt || { \
 	  /usr/bin/python3 -m venv $(PYENV) && \
 	  $(PYENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt && \
@@ -53,7 +62,7 @@ check: plugins
 	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay check --config $(CONFIG)
 
 # The whole run's output is kept and scanned: no key and no message text may appear in it.
-test: deps pydeps
+test: pydeps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
