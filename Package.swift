@@ -45,11 +45,19 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // MARK: Shared by host and plugins
+        // The one JSON string escaper (hand-written JSON on the SSE hot path, in logs, in the
+        // config reader, in plugin events and in the fake upstream). Pure Swift with no
+        // dependency, so the plugin kit can link it too: that shares code, not the ABI, and a
+        // plugin still reaches the host only through the header.
+        .target(name: "PatchbayJSON", swiftSettings: swiftSettings),
+
         // MARK: Host
         .target(
             name: "PatchbayConfig",
             dependencies: [
                 "CYAML",
+                "PatchbayJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -78,6 +86,7 @@ let package = Package(
             name: "PatchbayServer",
             dependencies: [
                 "PatchbayConfig",
+                "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayStorage",
                 "PatchbayRateLimit",
@@ -109,10 +118,11 @@ let package = Package(
         // MARK: Plugins (reach the host only through CPatchbayPlugin's header)
         .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: "."),
         // The kit Swift plugins link: entry-point boilerplate, libcurl transport, SSE, retries.
-        // It is plugin code: it reaches the host only through the header.
+        // It is plugin code: it reaches the host only through the header (PatchbayJSON is a
+        // shared utility, not a way in).
         .target(
             name: "PatchbayPluginKit",
-            dependencies: ["CPatchbayPlugin", "CCurl"],
+            dependencies: ["CPatchbayPlugin", "CCurl", "PatchbayJSON"],
             path: "Plugins/PatchbayPluginKit",
             swiftSettings: swiftSettings
         ),
@@ -133,6 +143,7 @@ let package = Package(
         .target(
             name: "FakeUpstream",
             dependencies: [
+                "PatchbayJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -157,6 +168,11 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .testTarget(
+            name: "PatchbayJSONTests",
+            dependencies: ["PatchbayJSON"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayConfigTests",
             dependencies: ["PatchbayConfig"],

@@ -1,3 +1,5 @@
+import PatchbayJSON
+
 extension ConfigurationValidator {
     static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants", "auth", "limits", "logging"]
     static let serverKeys = [

@@ -1,6 +1,6 @@
 import NIOCore
 import PatchbayPluginHost
-import PatchbayConfig
+import PatchbayJSON
 
 /// The bytes of a chat reply: SSE frames when streaming, one JSON object otherwise.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PatchbayConfig
+import PatchbayJSON
 import Synchronization
 
 /// A swift-log handler that writes one JSON object per line:
