@@ -197,6 +197,7 @@ let package = Package(
             name: "PatchbayTests",
             dependencies: [
                 "PatchbayConfig",
+                "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayServer",
                 "CPatchbayPlugin",
