@@ -58,6 +58,8 @@ let package = Package(
             dependencies: [
                 "CYAML",
                 "PatchbayJSON",
+                // providers.yaml's `limits:` read straight into RateLimitPolicy.
+                "PatchbayRateLimit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -175,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PatchbayConfigTests",
-            dependencies: ["PatchbayConfig"],
+            dependencies: ["PatchbayConfig", "PatchbayRateLimit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
