@@ -170,9 +170,11 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // A seeded random generator for the tests that draw random cases.
+        .target(name: "SeededRandom", path: "Tests/Support/SeededRandom", swiftSettings: swiftSettings),
         .testTarget(
             name: "PatchbayJSONTests",
-            dependencies: ["PatchbayJSON"],
+            dependencies: ["PatchbayJSON", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -192,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginKitTests",
-            dependencies: ["PatchbayPluginKit"],
+            dependencies: ["PatchbayPluginKit", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

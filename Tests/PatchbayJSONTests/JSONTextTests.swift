@@ -1,5 +1,6 @@
 import Foundation
 import PatchbayJSON
+import SeededRandom
 import Testing
 
 @Suite("JSONText: the one JSON string escaper")
@@ -36,7 +37,7 @@ struct JSONTextTests {
 
     @Test("a JSON parser reads back exactly the input, for thousands of random strings")
     func randomStringsRoundTrip() throws {
-        var random = SplitMix64(seed: 0x5EED_2028)
+        var random = SeededGenerator(seed: 0x5EED_2028)
         for _ in 0..<3000 {
             let input = randomString(using: &random)
             let json = JSONText.string(input)
@@ -59,7 +60,7 @@ struct JSONTextTests {
 
     @Test("text with nothing to escape is copied whole")
     func nothingToEscape() {
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         for _ in 0..<500 {
             let input = String(String.UnicodeScalarView(randomString(using: &random).unicodeScalars.filter {
                 $0.value >= 0x20 && $0 != "\"" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029
@@ -80,7 +81,7 @@ struct JSONTextTests {
 }
 
 /// Up to 40 scalars, drawn mostly from the ones an escaper can get wrong.
-private func randomString(using random: inout SplitMix64) -> String {
+private func randomString(using random: inout SeededGenerator) -> String {
     let tricky: [Unicode.Scalar] = (0..<0x20).map { Unicode.Scalar(UInt8($0)) } + [
         "\"", "\\", "/", "a", "Z", " ", "\u{7F}", "\u{85}", "\u{A0}", "é",
         "\u{301}", "\u{20DD}", "\u{200D}", "\u{FE0F}",             // combining marks, joiner, selector
@@ -98,19 +99,4 @@ private func randomString(using random: inout SplitMix64) -> String {
         }
     }
     return String(scalars)
-}
-
-/// A small seeded generator, so a failure can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
