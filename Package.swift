@@ -45,18 +45,25 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // MARK: Shared by host and plugins
+        // The one JSON string escaper (hand-written JSON on the SSE hot path, in logs, in the
+        // config reader, in plugin events and in the fake upstream). Pure Swift with no
+        // dependency, so the plugin kit can link it too: that shares code, not the ABI, and a
+        // plugin still reaches the host only through the header.
+        .target(name: "PatchbayJSON", swiftSettings: swiftSettings),
+
         // MARK: Host
         .target(
             name: "PatchbayConfig",
             dependencies: [
                 "CYAML",
                 "PatchbayJSON",
+                // providers.yaml's `limits:` read straight into RateLimitPolicy.
+                "PatchbayRateLimit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The one JSON string escaper, shared by host, plugin kit and fake upstream (no dependencies).
-        .target(name: "PatchbayJSON", swiftSettings: swiftSettings),
         .target(
             name: "PatchbayPluginHost",
             dependencies: [
@@ -114,10 +121,11 @@ let package = Package(
         // MARK: Plugins (reach the host only through CPatchbayPlugin's header)
         .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: "."),
         // The kit Swift plugins link: entry-point boilerplate, libcurl transport, SSE, retries.
-        // It is plugin code: it reaches the host only through the header.
+        // It is plugin code: it reaches the host only through the header (PatchbayJSON is a
+        // shared utility, not a way in).
         .target(
             name: "PatchbayPluginKit",
-            dependencies: ["CPatchbayPlugin", "CCurl"],
+            dependencies: ["CPatchbayPlugin", "CCurl", "PatchbayJSON"],
             path: "Plugins/PatchbayPluginKit",
             swiftSettings: swiftSettings
         ),
@@ -138,6 +146,7 @@ let package = Package(
         .target(
             name: "FakeUpstream",
             dependencies: [
+                "PatchbayJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -162,9 +171,16 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // A seeded random generator for the tests that draw random cases.
+        .target(name: "SeededRandom", path: "Tests/Support/SeededRandom", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PatchbayJSONTests",
+            dependencies: ["PatchbayJSON", "SeededRandom"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayConfigTests",
-            dependencies: ["PatchbayConfig"],
+            dependencies: ["PatchbayConfig", "PatchbayRateLimit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -179,13 +195,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginKitTests",
-            dependencies: ["PatchbayPluginKit"],
+            dependencies: ["PatchbayPluginKit", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PatchbayTests",
             dependencies: [
                 "PatchbayConfig",
+                "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayServer",
                 "CPatchbayPlugin",

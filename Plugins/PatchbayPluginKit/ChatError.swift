@@ -1,3 +1,5 @@
+import PatchbayJSON
+
 /// The terminal error of a chat call, as the ABI's ERROR event carries it.
 public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The ABI's error code: an open set of strings, with the ones the ABI defines as statics.
@@ -76,7 +78,7 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The ERROR event's JSON.
     public var json: String {
-        var text = "{\"code\":\(JSONText.quote(code.rawValue)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryable)"
+        var text = "{\"code\":\(JSONText.string(code.rawValue)),\"message\":\(JSONText.string(message)),\"retryable\":\(retryable)"
         if let upstreamStatus { text += ",\"upstream_status\":\(upstreamStatus)" }
         return text + "}"
     }

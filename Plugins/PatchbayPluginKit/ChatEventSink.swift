@@ -1,5 +1,6 @@
 import CPatchbayPlugin
 import Foundation
+import PatchbayJSON
 
 #if canImport(Glibc)
 import Glibc
@@ -266,7 +267,7 @@ public final class ChatEventSink: @unchecked Sendable {
             case .usage(let input, let output):
                 Self.call(onEvent, userData, PATCHBAY_EVENT_USAGE, "{\"input_tokens\":\(input),\"output_tokens\":\(output)}")
             case .done(let reason):
-                Self.call(onEvent, userData, PATCHBAY_EVENT_DONE, reason.map { "{\"finish_reason\":\(JSONText.quote($0))}" } ?? "{}")
+                Self.call(onEvent, userData, PATCHBAY_EVENT_DONE, reason.map { "{\"finish_reason\":\(JSONText.string($0))}" } ?? "{}")
             case .error(let error):
                 Self.call(onEvent, userData, PATCHBAY_EVENT_ERROR, error.json)
             }

@@ -1,4 +1,5 @@
 import CPatchbayPlugin
+import PatchbayJSON
 
 /// A provider plugin written in Swift. ``PluginExport/descriptor(for:hostMajor:hostMinor:)``
 /// turns a conforming type into the ABI's descriptor, so the plugin's whole C surface is:
@@ -76,7 +77,7 @@ public struct PluginManifest: Sendable, Equatable {
 
     /// The manifest as the ABI's JSON.
     public var json: String {
-        "{\"capabilities\":\(JSONText.array(capabilities.map(\.rawValue))),\"models\":\(JSONText.array(models)),\"description\":\(JSONText.quote(description))}"
+        "{\"capabilities\":\(JSONText.array(capabilities.map(\.rawValue))),\"models\":\(JSONText.array(models)),\"description\":\(JSONText.string(description))}"
     }
 }
 

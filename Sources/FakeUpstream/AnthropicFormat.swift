@@ -12,6 +12,8 @@
 // `{"type": "ping"}`; `message_start` carries `output_tokens: 1`.
 // Deterministic where the real API is not: ids and request ids count requests.
 
+import PatchbayJSON
+
 struct AnthropicReply: Sendable {
     var id: String
     var model: String

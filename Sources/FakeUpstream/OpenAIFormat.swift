@@ -14,6 +14,8 @@
 //   `{"error":{"code":502,"message":"Bad gateway.","param":null,"type":"cf_bad_gateway"}}`.
 // Deterministic where the real API is not: `created` is fixed, ids count requests.
 
+import PatchbayJSON
+
 struct OpenAIReply: Sendable {
     var id: String
     var model: String

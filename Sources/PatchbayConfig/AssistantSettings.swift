@@ -1,3 +1,5 @@
+import PatchbayRateLimit
+
 /// One entry under `assistants:`: a named model on a provider, with its generation defaults.
 public struct AssistantSettings: Sendable {
     /// The assistant's key under `assistants:`, such as `default`.
@@ -24,8 +26,8 @@ public struct AssistantSettings: Sendable {
     /// Seconds of inactivity after which a conversation's context resets (`conversation_timeout:`,
     /// default 3600): older messages are kept but no longer sent.
     public var conversationTimeout: Int
-    /// Limits for callers of this assistant (`limits:`); empty when not given.
-    public var limits: LimitSettings
+    /// Limits for callers of this assistant (`limits:`); unlimited when not given.
+    public var limits: RateLimitPolicy
     /// Where the assistant's key is written.
     public var location: SourceLocation
 
@@ -47,7 +49,7 @@ public struct AssistantSettings: Sendable {
         systemPrompt: String? = nil,
         maxConversationLength: Int = AssistantSettings.defaultMaxConversationLength,
         conversationTimeout: Int = AssistantSettings.defaultConversationTimeout,
-        limits: LimitSettings = .init(),
+        limits: RateLimitPolicy = .unlimited,
         location: SourceLocation
     ) {
         self.id = id

@@ -1,3 +1,5 @@
+import PatchbayRateLimit
+
 /// Who may call the API (the `auth:` section).
 public struct AuthSettings: Sendable {
     /// Whether requests must carry one of ``keys`` (`enabled:`, default `false`). When it is
@@ -28,8 +30,8 @@ public struct APIKeySettings: Sendable, CustomStringConvertible, CustomDebugStri
     public var keyEnv: String?
     /// The assistant ids this key may use (`assistants:`), all known and at least one; `nil` for every assistant.
     public var assistants: [String]?
-    /// Limits for callers using this key (`limits:`); empty when not given.
-    public var limits: LimitSettings
+    /// Limits for callers using this key (`limits:`); unlimited when not given.
+    public var limits: RateLimitPolicy
     /// Whether the key may also call the admin endpoints, `POST /admin/reload` (`admin:`, default `false`).
     public var admin: Bool
     /// Where the entry's `id:` key is written.
@@ -45,7 +47,7 @@ public struct APIKeySettings: Sendable, CustomStringConvertible, CustomDebugStri
         keyFromEnvironment: String? = nil,
         keyEnv: String? = nil,
         assistants: [String]? = nil,
-        limits: LimitSettings = .init(),
+        limits: RateLimitPolicy = .unlimited,
         admin: Bool = false,
         location: SourceLocation
     ) {

@@ -1,3 +1,5 @@
+import PatchbayRateLimit
+
 /// The protection vocabulary: the server's limits and headers, `auth`, `limits` and `logging`.
 ///
 /// No message here shows an API key, or what was written where a digest or a variable name
@@ -169,29 +171,29 @@ extension ConfigurationValidator {
     // MARK: limits
 
     /// The top-level `limits:` section.
-    mutating func limits(section: Field) -> LimitSettings {
+    mutating func limits(section: Field) -> RateLimitPolicy {
         guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(Self.limitKeys.joined(separator: ", "))") else {
-            return LimitSettings()
+            return .unlimited
         }
         return self.limits(entries, in: .section("limits"))
     }
 
     /// A `limits:` key inside an assistant or an auth key (`outer`); messages name it `limits.<key>`.
-    mutating func limits(_ field: Field, in outer: Scope) -> LimitSettings {
+    mutating func limits(_ field: Field, in outer: Scope) -> RateLimitPolicy {
         guard let entries = field.value.mappingEntries else {
             self.reportInvalid(field, in: outer, expected: "a mapping with keys \(Self.limitKeys.joined(separator: ", "))")
-            return LimitSettings()
+            return .unlimited
         }
         let scope = Scope(placement: "\(outer.placement) under 'limits'", prefix: "\(outer.prefix)limits.")
         return self.limits(entries, in: scope)
     }
 
-    private mutating func limits(_ entries: [YAMLMappingEntry], in scope: Scope) -> LimitSettings {
+    private mutating func limits(_ entries: [YAMLMappingEntry], in scope: Scope) -> RateLimitPolicy {
         let fields = self.knownFields(of: entries, in: scope, known: Self.limitKeys)
         func limit(_ key: String) -> Int? {
             self.integer(fields[key]?.unlessNull, in: scope, range: 1...Int.max, expected: "an integer of at least 1")
         }
-        return LimitSettings(
+        return RateLimitPolicy(
             requestsPerMinute: limit("requests_per_minute"),
             requestsPerHour: limit("requests_per_hour"),
             requestsPerDay: limit("requests_per_day"),
@@ -301,7 +303,7 @@ extension ConfigurationValidator {
             }
         }
         let assistants = self.keyAssistants(fields["assistants"]?.unlessNull, name: name, in: scope, assistantIDs: assistantIDs)
-        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? LimitSettings()
+        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? .unlimited
         let admin = self.boolean(fields["admin"]?.unlessNull, in: scope) ?? false
 
         guard self.errors.count == errorCount, let id = goodID, let location = fields["id"]?.key.location else { return nil }

@@ -1,4 +1,6 @@
 import PatchbayJSON
+import PatchbayRateLimit
+
 extension ConfigurationValidator {
     static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants", "auth", "limits", "logging"]
     static let serverKeys = [
@@ -42,7 +44,7 @@ extension ConfigurationValidator {
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
         let (assistants, assistantIDs) = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? ([], [])
         let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()
-        let limits = fields["limits"].map { self.limits(section: $0) } ?? LimitSettings()
+        let limits = fields["limits"].map { self.limits(section: $0) } ?? .unlimited
         var logging = fields["logging"].map { self.logging($0) } ?? LoggingSettings()
 
         if let port = self.environment["PORT"], !port.isEmpty {
@@ -263,7 +265,7 @@ extension ConfigurationValidator {
         let conversationTimeout = self.integer(
             fields["conversation_timeout"]?.unlessNull, in: scope, range: 1...31_536_000, expected: "a number of seconds from 1 to 31536000"
         )
-        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? LimitSettings()
+        let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? .unlimited
 
         guard let provider, let model else { return nil }
         return AssistantSettings(

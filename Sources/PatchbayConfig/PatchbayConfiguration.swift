@@ -1,3 +1,5 @@
+import PatchbayRateLimit
+
 /// The validated contents of `providers.yaml`.
 ///
 /// Build one with ``ConfigurationReader``; every value in it has been checked, so the server
@@ -18,7 +20,7 @@ public struct PatchbayConfiguration: Sendable {
     /// Who may call the API.
     public var auth: AuthSettings
     /// Limits per caller, unless an auth key or an assistant sets its own.
-    public var limits: LimitSettings
+    public var limits: RateLimitPolicy
     /// How the server logs.
     public var logging: LoggingSettings
 
@@ -31,7 +33,7 @@ public struct PatchbayConfiguration: Sendable {
         providers: [ProviderSettings] = [],
         assistants: [AssistantSettings] = [],
         auth: AuthSettings = .init(),
-        limits: LimitSettings = .init(),
+        limits: RateLimitPolicy = .unlimited,
         logging: LoggingSettings = .init()
     ) {
         self.source = source

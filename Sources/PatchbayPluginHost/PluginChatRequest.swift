@@ -72,7 +72,7 @@ public struct PluginChatRequest: Sendable, Equatable {
         if let maxTokens { json += #","max_tokens":\#(maxTokens)"# }
         if let topP { json += #","top_p":"# + JSONText.number(topP) }
         if let stop, !stop.isEmpty {
-            json += #","stop":["# + stop.map(JSONText.string).joined(separator: ",") + "]"
+            json += #","stop":"# + JSONText.array(stop)
         }
         return json + "}"
     }

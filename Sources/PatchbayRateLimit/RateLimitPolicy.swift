@@ -1,10 +1,13 @@
-/// The limits that apply to one caller.
+/// The limits that apply to one caller: also what providers.yaml's `limits:` mappings (top
+/// level, under an auth key, under an assistant) read into, where every limit present is at
+/// least 1.
 ///
 /// Every field is optional: `nil` means "no limit of that kind". A limit of `0` (or less) refuses
 /// every request of that kind.
 ///
-/// Limits can be set globally, per assistant and per API key; the server combines the ones that
-/// apply with ``merged(with:)``, which keeps the stricter value of each field.
+/// Limits can be set globally, per assistant and per API key. ``overridden(by:)`` lets a key's
+/// own limits replace the global ones field by field; ``merged(with:)`` keeps the stricter value
+/// of each field.
 ///
 /// ## Semantics
 ///
@@ -73,6 +76,19 @@ public struct RateLimitPolicy: Sendable, Hashable {
             requestsPerDay: stricter(self.requestsPerDay, other.requestsPerDay),
             tokensPerDay: stricter(self.tokensPerDay, other.tokensPerDay),
             burst: stricter(self.burst, other.burst)
+        )
+    }
+
+    /// This policy with every limit `other` sets put in place of this one's: an API key's own
+    /// limits override the global ones field by field (unlike ``merged(with:)``, a looser value
+    /// in `other` wins).
+    public func overridden(by other: RateLimitPolicy) -> RateLimitPolicy {
+        RateLimitPolicy(
+            requestsPerMinute: other.requestsPerMinute ?? self.requestsPerMinute,
+            requestsPerHour: other.requestsPerHour ?? self.requestsPerHour,
+            requestsPerDay: other.requestsPerDay ?? self.requestsPerDay,
+            tokensPerDay: other.tokensPerDay ?? self.tokensPerDay,
+            burst: other.burst ?? self.burst
         )
     }
 

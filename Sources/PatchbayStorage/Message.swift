@@ -34,7 +34,8 @@ public struct TokenCounts: Sendable, Equatable, Hashable {
     }
 }
 
-/// A message to store.
+/// A message: who wrote it, what, when, and how it ended. What ``ConversationStore/append(_:to:)``
+/// stores, and what a ``StoredMessage`` holds besides the ids the store gives it.
 public struct NewMessage: Sendable, Equatable {
     /// Who wrote it.
     public var role: MessageRole
@@ -79,72 +80,28 @@ public struct NewMessage: Sendable, Equatable {
     }
 }
 
-/// A message as stored, with the id that orders it within its conversation.
+/// A message as stored: the message, with the id that orders it within its conversation.
+///
+/// Reads through to the message's fields, so `stored.content` is `stored.message.content`.
+@dynamicMemberLookup
 public struct StoredMessage: Sendable, Equatable {
     /// The message's id: increases with every message stored and is never reused.
     public var id: Int64
     /// The conversation it belongs to.
     public var conversationID: String
-    /// Who wrote it.
-    public var role: MessageRole
-    /// Its text.
-    public var content: String
-    /// When it was written, to the millisecond.
-    public var createdAt: Date
-    /// The assistant that answered, for assistant messages.
-    public var assistantType: String?
-    /// The provider that produced it.
-    public var provider: String?
-    /// The model that produced it.
-    public var model: String?
-    /// The tokens the provider reported.
-    public var usage: TokenCounts?
-    /// How it ended.
-    public var status: MessageStatus
-    /// Why it failed, when `status` is `.error`.
-    public var errorCode: String?
+    /// The message itself (its date as stored, to the millisecond).
+    public var message: NewMessage
 
-    /// Creates a stored message value.
-    public init(
-        id: Int64,
-        conversationID: String,
-        role: MessageRole,
-        content: String,
-        createdAt: Date,
-        assistantType: String? = nil,
-        provider: String? = nil,
-        model: String? = nil,
-        usage: TokenCounts? = nil,
-        status: MessageStatus = .complete,
-        errorCode: String? = nil
-    ) {
+    /// Creates the stored form of a message.
+    public init(id: Int64, conversationID: String, message: NewMessage) {
         self.id = id
         self.conversationID = conversationID
-        self.role = role
-        self.content = content
-        self.createdAt = createdAt
-        self.assistantType = assistantType
-        self.provider = provider
-        self.model = model
-        self.usage = usage
-        self.status = status
-        self.errorCode = errorCode
+        self.message = message
     }
 
-    /// Creates the stored form of a new message.
-    public init(id: Int64, conversationID: String, message: NewMessage) {
-        self.init(
-            id: id,
-            conversationID: conversationID,
-            role: message.role,
-            content: message.content,
-            createdAt: message.createdAt,
-            assistantType: message.assistantType,
-            provider: message.provider,
-            model: message.model,
-            usage: message.usage,
-            status: message.status,
-            errorCode: message.errorCode
-        )
+    /// The message's fields: `role`, `content`, `createdAt`, `usage`, `status`, …
+    public subscript<Value>(dynamicMember field: WritableKeyPath<NewMessage, Value>) -> Value {
+        get { self.message[keyPath: field] }
+        set { self.message[keyPath: field] = newValue }
     }
 }

@@ -388,9 +388,7 @@ public final class SQLiteConversationStore: ConversationStore {
         if let inputTokens, let outputTokens {
             usage = TokenCounts(inputTokens: inputTokens, outputTokens: outputTokens)
         }
-        return StoredMessage(
-            id: id,
-            conversationID: try row.decode(forColumn: "conversation_id"),
+        let message = NewMessage(
             role: role,
             content: try row.decode(forColumn: "content"),
             createdAt: StorageDate.date(milliseconds: try row.decode(forColumn: "created_at")),
@@ -401,5 +399,6 @@ public final class SQLiteConversationStore: ConversationStore {
             status: status,
             errorCode: try row.decode(forColumn: "error_code")
         )
+        return StoredMessage(id: id, conversationID: try row.decode(forColumn: "conversation_id"), message: message)
     }
 }

@@ -1,4 +1,5 @@
 import PatchbayConfig
+import PatchbayRateLimit
 import Testing
 
 /// The protection vocabulary as the issue writes it, with a second key known by its digest.
@@ -82,20 +83,20 @@ struct ProtectionSettingsTests {
         #expect(widget.sha256 == nil)
         #expect(widget.isUsable)
         #expect(widget.assistants == ["default"])
-        #expect(widget.limits == LimitSettings(requestsPerMinute: 30))
+        #expect(widget.limits == RateLimitPolicy(requestsPerMinute: 30))
         #expect(widget.location.description == "providers.yaml:16:7")
         let backoffice = configuration.auth.keys[1]
         #expect(backoffice.sha256 == backofficeDigest)
         #expect(backoffice.keyEnv == nil)
         #expect(backoffice.keyFromEnvironment == nil)
         #expect(backoffice.assistants == nil)
-        #expect(backoffice.limits.isEmpty)
+        #expect(backoffice.limits.isUnlimited)
         #expect(backoffice.isUsable)
 
-        #expect(configuration.limits == LimitSettings(requestsPerMinute: 60, requestsPerHour: 1000, requestsPerDay: 5000, tokensPerDay: 100_000, burst: 20))
-        #expect(!configuration.limits.isEmpty)
-        #expect(configuration.assistant(id: "technical")?.limits == LimitSettings(requestsPerMinute: 10))
-        #expect(configuration.assistant(id: "default")?.limits.isEmpty == true)
+        #expect(configuration.limits == RateLimitPolicy(requestsPerMinute: 60, requestsPerHour: 1000, requestsPerDay: 5000, tokensPerDay: 100_000, burst: 20))
+        #expect(!configuration.limits.isUnlimited)
+        #expect(configuration.assistant(id: "technical")?.limits == RateLimitPolicy(requestsPerMinute: 10))
+        #expect(configuration.assistant(id: "default")?.limits.isUnlimited == true)
 
         #expect(configuration.logging.level == "info")
         #expect(configuration.logging.format == .json)
@@ -140,9 +141,9 @@ struct ProtectionSettingsTests {
         #expect(server.strictTransportSecurity == nil)
         #expect(!configuration.auth.enabled)
         #expect(configuration.auth.keys.isEmpty)
-        #expect(configuration.limits.isEmpty)
-        #expect(configuration.limits == LimitSettings())
-        #expect(configuration.assistants.allSatisfy { $0.limits.isEmpty })
+        #expect(configuration.limits.isUnlimited)
+        #expect(configuration.limits == RateLimitPolicy())
+        #expect(configuration.assistants.allSatisfy { $0.limits.isUnlimited })
         #expect(configuration.logging.level == "info")
         #expect(configuration.logging.format == .json)
         #expect(!configuration.logging.includeMessageText)
@@ -181,8 +182,8 @@ struct ProtectionSettingsTests {
         #expect(server.strictTransportSecurity == "max-age=0")
         #expect(!configuration.auth.enabled)
         #expect(configuration.auth.keys.map(\.id) == ["007"])
-        #expect(configuration.auth.keys.first?.limits == LimitSettings(tokensPerDay: 2, burst: 1))
-        #expect(configuration.limits == LimitSettings(requestsPerDay: 1))
+        #expect(configuration.auth.keys.first?.limits == RateLimitPolicy(tokensPerDay: 2, burst: 1))
+        #expect(configuration.limits == RateLimitPolicy(requestsPerDay: 1))
         #expect(configuration.logging.level == "debug")
         #expect(configuration.logging.format == .text)
         #expect(configuration.logging.includeMessageText)
@@ -200,7 +201,7 @@ struct ProtectionSettingsTests {
         #expect(configuration.server.corsOrigins == [])
         #expect(configuration.server.strictTransportSecurity == nil)
         #expect(!configuration.auth.enabled)
-        #expect(configuration.limits.isEmpty)
+        #expect(configuration.limits.isUnlimited)
         #expect(configuration.logging.level == "info")
     }
 }

@@ -28,6 +28,18 @@ struct RateLimitPolicyTests {
         #expect(policy.merged(with: RateLimitPolicy(requestsPerMinute: 0)).requestsPerMinute == 0)
     }
 
+    @Test("overridden takes every field the other policy sets, looser or not, and keeps the rest")
+    func overriddenFieldByField() {
+        let global = RateLimitPolicy(requestsPerMinute: 60, requestsPerHour: 1_000, tokensPerDay: 500_000, burst: 10)
+        let key = RateLimitPolicy(requestsPerMinute: 600, requestsPerDay: 5_000, burst: 2)
+        #expect(
+            global.overridden(by: key)
+                == RateLimitPolicy(requestsPerMinute: 600, requestsPerHour: 1_000, requestsPerDay: 5_000, tokensPerDay: 500_000, burst: 2)
+        )
+        #expect(global.overridden(by: .unlimited) == global)
+        #expect(RateLimitPolicy.unlimited.overridden(by: key) == key)
+    }
+
     @Test("isUnlimited only without any limit")
     func isUnlimited() {
         #expect(RateLimitPolicy().isUnlimited)

@@ -54,6 +54,14 @@ struct ConversationTests {
         }
     }
 
+    @Test("a stored message reads and writes its message's fields through")
+    func storedMessageForwardsFields() {
+        var stored = StoredMessage(id: 7, conversationID: "c", message: NewMessage(role: .user, content: "hi", createdAt: date(0)))
+        #expect(stored.role == .user && stored.content == "hi" && stored.status == .complete && stored.usage == nil)
+        stored.content = "hello"
+        #expect(stored.message == NewMessage(role: .user, content: "hello", createdAt: date(0)))
+    }
+
     @Test("seeded history newer than the creation date counts as activity")
     func seedSetsActivity() async throws {
         try await withStore { store in
@@ -115,7 +123,7 @@ struct ConversationTests {
             #expect(read[1].content == "The answer is")
             #expect(read[2].errorCode == "upstream_timeout")
             #expect(read[2].content.isEmpty)
-            #expect(read.map { NewMessage(role: $0.role, content: $0.content, createdAt: $0.createdAt, assistantType: $0.assistantType, provider: $0.provider, model: $0.model, usage: $0.usage, status: $0.status, errorCode: $0.errorCode) } == messages)
+            #expect(read.map(\.message) == messages)
             // The context carries them too, statuses intact.
             let context = try await store.contextMessages(conversationID: "s", limit: 10)
             #expect(context == read)

@@ -2,7 +2,7 @@ import PatchbayJSON
 import Foundation
 import HTTPTypes
 import Hummingbird
-import PatchbayConfig
+import PatchbayJSON
 
 /// An error as a client sees it: `{"error":{"message":"…","code":"…","details":{…}}}` with the
 /// HTTP status of its code. Messages are written for a widget's user; they never carry a key,

@@ -1,7 +1,7 @@
 import PatchbayJSON
 import Foundation
 import Logging
-import PatchbayConfig
+import PatchbayJSON
 import Synchronization
 
 /// A swift-log handler that writes one JSON object per line:

@@ -1,6 +1,7 @@
 import Crypto
 import Logging
 import PatchbayConfig
+import PatchbayRateLimit
 
 /// A caller that presented a valid API key.
 public struct AuthenticatedKey: Sendable, Equatable {
@@ -9,7 +10,7 @@ public struct AuthenticatedKey: Sendable, Equatable {
     /// The assistants the key may use; nil means every assistant.
     public let assistants: Set<String>?
     /// The key's own limits.
-    public let limits: LimitSettings
+    public let limits: RateLimitPolicy
     /// Whether it may call the admin endpoints.
     public var admin = false
 }

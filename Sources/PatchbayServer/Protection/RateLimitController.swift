@@ -68,10 +68,9 @@ struct RateLimitController: Sendable {
         let overallPolicy = limiter.callerPolicy(global: routes.configuration.limits, key: key)
         let overall = try await scope(key: caller.key, policy: overallPolicy, context: context)
         var assistants: [AssistantScope] = []
-        for route in routes.assistants where !route.assistant.limits.isEmpty {
+        for route in routes.assistants where !route.assistant.limits.isUnlimited {
             if let allowed = key?.assistants, !allowed.contains(route.assistant.id) { continue }
-            let policy = RateLimitPolicy(route.assistant.limits)
-            let scoped = try await scope(key: RateLimitKey.scoped(caller.key, assistant: route.assistant.id), policy: policy, context: context)
+            let scoped = try await scope(key: RateLimitKey.scoped(caller.key, assistant: route.assistant.id), policy: route.assistant.limits, context: context)
             assistants.append(AssistantScope(assistantType: route.assistant.id, limits: scoped.limits, allowed: scoped.allowed, windows: scoped.windows))
         }
         let report = Report(

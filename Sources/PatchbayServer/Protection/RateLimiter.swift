@@ -45,15 +45,15 @@ public struct RateLimiter: Sendable {
     }
 
     /// The caller's limits across every assistant: the global ones, overridden by its key's.
-    func callerPolicy(global: LimitSettings, key: AuthenticatedKey?) -> RateLimitPolicy {
-        RateLimitPolicy(key.map { global.overridden(by: $0.limits) } ?? global)
+    func callerPolicy(global: RateLimitPolicy, key: AuthenticatedKey?) -> RateLimitPolicy {
+        key.map { global.overridden(by: $0.limits) } ?? global
     }
 
     /// What a chat turn on `assistant` is counted against.
-    func checks(caller: String, global: LimitSettings, key: AuthenticatedKey?, assistant: AssistantSettings) -> [RateLimitCheck] {
+    func checks(caller: String, global: RateLimitPolicy, key: AuthenticatedKey?, assistant: AssistantSettings) -> [RateLimitCheck] {
         var checks = [RateLimitCheck(key: caller, policy: callerPolicy(global: global, key: key))]
-        if !assistant.limits.isEmpty {
-            checks.append(RateLimitCheck(key: RateLimitKey.scoped(caller, assistant: assistant.id), policy: RateLimitPolicy(assistant.limits)))
+        if !assistant.limits.isUnlimited {
+            checks.append(RateLimitCheck(key: RateLimitKey.scoped(caller, assistant: assistant.id), policy: assistant.limits))
         }
         return checks.filter { !$0.policy.isUnlimited }
     }
@@ -93,18 +93,5 @@ public struct RateLimiter: Sendable {
                 logger.error("rate limit store failed to record \(tokens) tokens: \(error)")
             }
         }
-    }
-}
-
-extension RateLimitPolicy {
-    /// The policy of a `limits:` mapping.
-    init(_ settings: LimitSettings) {
-        self.init(
-            requestsPerMinute: settings.requestsPerMinute,
-            requestsPerHour: settings.requestsPerHour,
-            requestsPerDay: settings.requestsPerDay,
-            tokensPerDay: settings.tokensPerDay,
-            burst: settings.burst
-        )
     }
 }
