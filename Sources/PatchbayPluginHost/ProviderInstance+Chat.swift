@@ -2,6 +2,7 @@ import CPatchbayPlugin
 import Dispatch
 import Foundation
 import Logging
+import PatchbayJSON
 import Synchronization
 
 extension ProviderInstance {
@@ -15,7 +16,7 @@ extension ProviderInstance {
     }
 
     /// Starts a chat call for a typed request (see ``startCall(requestJSON:)``).
-    public func startCall(_ request: PluginChatRequest) throws(PluginCallError) -> ChatCall {
+    public func startCall(_ request: ChatCallRequest) throws(PluginCallError) -> ChatCall {
         try startCall(requestJSON: request.json)
     }
 

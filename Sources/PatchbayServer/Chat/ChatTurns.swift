@@ -1,4 +1,5 @@
 import Logging
+import PatchbayJSON
 import PatchbayPluginHost
 import PatchbayRateLimit
 import PatchbayStorage
@@ -59,9 +60,9 @@ public struct ChatTurns: Sendable {
         let record = ReplyRecord()
         let call: ChatCall
         do {
-            call = try instance.startCall(PluginChatRequest(
+            call = try instance.startCall(ChatCallRequest(
                 requestID: caller.requestID, model: route.assistant.model, system: route.assistant.systemPrompt,
-                messages: conversation?.context ?? request.messages, stream: request.stream,
+                messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
                 temperature: route.assistant.temperature, maxTokens: route.assistant.maxTokens, topP: route.assistant.topP,
                 stop: request.stop
             ))
