@@ -230,7 +230,7 @@ typedef void (*patchbay_event_fn)(void *user_data, const patchbay_event *event);
  *     "temperature": <number>,               // optional
  *     "max_tokens":  <int>,                  // optional
  *     "top_p":       <number>,               // optional
- *     "stop":        [<string>, ...]         // optional
+ *     "stop":        [<string>, ...]         // optional: the stop sequences the client gave; sent only when it gave some
  *   }
  * `messages` is in conversation order and ends with the newest user message. A plugin that
  * cannot stream may still be called with "stream": true; it then emits the text as one DELTA.
