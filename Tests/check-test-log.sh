@@ -5,9 +5,10 @@ set -euo pipefail
 log="${1:?usage: check-test-log.sh TEST_OUTPUT}"
 secrets=(
   "sk-live-SECRET-KEY"     # ProviderPluginTests' upstream key
-  "sk-test-SECRET"         # TestGateway's provider key
+  "sk-test-SECRET"         # TestHost's provider key
   "pk-prod-123" "pk-ops-456" "k-tight" "k-roomy"   # API keys presented by auth and rate-limit tests
   "pk-canary"              # ProcessLogTests' keys
+  "pk-sdk-test-7Hq2" "pk-chain-upstream-9" # SDKCompatibilityTests' and ChainedInstanceTests' keys
   "k-widget-1" "k-ops-2"   # AdminReloadTests' keys
   "CANARY-MESSAGE-TEXT"    # ProcessLogTests' message text
 )

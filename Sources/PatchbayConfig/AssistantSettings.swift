@@ -28,6 +28,11 @@ public struct AssistantSettings: Sendable {
     public var conversationTimeout: Int
     /// Limits for callers of this assistant (`limits:`); unlimited when not given.
     public var limits: RateLimitPolicy
+    /// Other names clients may call the assistant by (`aliases:`): a `model` or `provider` hint
+    /// matching one picks this assistant. Unique across the file, and never another assistant's id.
+    public var aliases: [String]
+    /// What clients may set themselves (`client_parameters:`).
+    public var clientParameters: ClientParameterRules
     /// Where the assistant's key is written.
     public var location: SourceLocation
 
@@ -50,6 +55,8 @@ public struct AssistantSettings: Sendable {
         maxConversationLength: Int = AssistantSettings.defaultMaxConversationLength,
         conversationTimeout: Int = AssistantSettings.defaultConversationTimeout,
         limits: RateLimitPolicy = .unlimited,
+        aliases: [String] = [],
+        clientParameters: ClientParameterRules = .default,
         location: SourceLocation
     ) {
         self.id = id
@@ -64,6 +71,8 @@ public struct AssistantSettings: Sendable {
         self.maxConversationLength = maxConversationLength
         self.conversationTimeout = conversationTimeout
         self.limits = limits
+        self.aliases = aliases
+        self.clientParameters = clientParameters
         self.location = location
     }
 }

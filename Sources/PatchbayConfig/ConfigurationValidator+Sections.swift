@@ -12,7 +12,7 @@ extension ConfigurationValidator {
     static let storageKeys = ["sqlite_path"]
     static let assistantKeys = [
         "name", "description", "provider", "model", "temperature", "max_tokens", "top_p", "system_prompt",
-        "max_conversation_length", "conversation_timeout", "limits",
+        "max_conversation_length", "conversation_timeout", "limits", "aliases", "client_parameters",
     ]
 
     /// What the top level should be, for messages about an empty or wrongly shaped file.
@@ -224,6 +224,7 @@ extension ConfigurationValidator {
         }
         let fields = self.uniqueFields(of: entries, in: .section("assistants"))
         let assistants = fields.compactMap { self.assistant($0, providerNames: providerNames) }
+        self.checkAliases(of: assistants, ids: Set(fields.map(\.name)))
         return (assistants, fields.map(\.name))
     }
 
@@ -266,6 +267,8 @@ extension ConfigurationValidator {
             fields["conversation_timeout"]?.unlessNull, in: scope, range: 1...31_536_000, expected: "a number of seconds from 1 to 31536000"
         )
         let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? .unlimited
+        let aliases = self.aliases(fields["aliases"]?.unlessNull, of: id, in: scope)
+        let clientParameters = fields["client_parameters"]?.unlessNull.map { self.clientParameters($0, in: scope) } ?? .default
 
         guard let provider, let model else { return nil }
         return AssistantSettings(
@@ -281,6 +284,8 @@ extension ConfigurationValidator {
             maxConversationLength: maxConversationLength ?? AssistantSettings.defaultMaxConversationLength,
             conversationTimeout: conversationTimeout ?? AssistantSettings.defaultConversationTimeout,
             limits: limits,
+            aliases: aliases,
+            clientParameters: clientParameters,
             location: field.key.location
         )
     }

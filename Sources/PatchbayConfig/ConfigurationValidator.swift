@@ -31,6 +31,8 @@ struct ConfigurationValidator {
     let source: String
     let environment: [String: String]
     private(set) var errors: [ConfigurationError] = []
+    /// Every assistant alias read so far, with its assistant and where it is written.
+    var aliasesSeen: [String: (assistant: String, location: SourceLocation?)] = [:]
 
     init(source: String, environment: [String: String]) {
         self.source = source

@@ -140,6 +140,8 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
 /// - everything: the request's live settings, the access log, the request id and error shape,
 ///   the rate-limit headers, CORS;
 /// - `/api`: authentication; its chat door also refuses foreign origins;
+/// - `/v1`: the OpenAI- and Anthropic-compatible doors, each with its own error shape outside
+///   authentication;
 /// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
 /// - `/`, `/widget`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
@@ -154,10 +156,13 @@ func buildRouter(
     router.add(middleware: CORSMiddleware())
 
     let api = router.group("api").add(middleware: AuthMiddleware())
-    ChatController(turns: turns).addRoutes(to: api.group().add(middleware: ForeignOriginRefusal()))
+    ChatController(turns: turns).addRoutes(to: api)
     conversations.addRoutes(to: api)
     RateLimitController(limiter: limiter).addRoutes(to: api)
     info.addRoutes(to: router, api: api)
+
+    OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: OpenAIErrorMiddleware()).add(middleware: AuthMiddleware()))
+    AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: AnthropicErrorMiddleware()).add(middleware: AuthMiddleware()))
 
     let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)

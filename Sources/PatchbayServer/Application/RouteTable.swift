@@ -48,6 +48,11 @@ public struct RouteTable: Sendable {
         assistants.first { $0.assistant.id == id }
     }
 
+    /// The route of the assistant with this id or, failing that, this alias.
+    public func assistant(named name: String) -> AssistantRoute? {
+        assistant(name) ?? assistants.first { $0.assistant.aliases.contains(name) }
+    }
+
     /// Builds the routing.
     /// - Parameters:
     ///   - createInstances: false to check settings only (`patchbay check`): no instance, no thread, no network.

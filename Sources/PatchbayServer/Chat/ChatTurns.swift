@@ -58,13 +58,13 @@ public struct ChatTurns: Sendable {
         let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks, slot: admission.slot,
                                       metrics: metrics, requestLog: caller.requestLog, logger: logger, model: route.assistant.model)
         let record = ReplyRecord()
+        let parameters = request.parameters.applied(to: route.assistant, logger: logger)
         let call: ChatCall
         do {
             call = try instance.startCall(ChatCallRequest(
-                requestID: caller.requestID, model: route.assistant.model, system: route.assistant.systemPrompt,
+                requestID: caller.requestID, model: route.assistant.model, system: parameters.systemPrompt,
                 messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
-                temperature: route.assistant.temperature, maxTokens: route.assistant.maxTokens, topP: route.assistant.topP,
-                stop: request.stop
+                temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop
             ))
         } catch {
             logger.error("plugin refused to start the call: \(error.message)")
@@ -89,7 +89,7 @@ public struct ChatTurns: Sendable {
 
     /// The assistant's route and live instance, if the caller may use it.
     private func resolve(_ request: TurnRequest, caller: TurnCaller, routes: RouteTable) throws(TurnError) -> (AssistantRoute, ProviderInstance) {
-        guard let route = routes.assistant(request.assistant) else {
+        guard let route = routes.assistant(named: request.assistant) else {
             let known = routes.assistants.map(\.assistant.id).joined(separator: ", ")
             throw TurnError(.notFound, "Unknown assistant '\(request.assistant)'. Available assistants: \(known).", field: "assistantType")
         }

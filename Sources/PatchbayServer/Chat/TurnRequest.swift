@@ -14,20 +14,21 @@ public struct TurnRequest: Sendable, Equatable {
     public var storesConversation: Bool
     /// Whether the client reads the reply as it streams (takes a stream slot).
     public var stream: Bool
-    /// Stop sequences the client gave, passed on to the provider.
-    public var stop: [String]?
+    /// Generation parameters the client asked for (the assistant decides which apply).
+    public var parameters: ClientParameters
 
     /// Creates a request.
+    /// - Parameter assistant: an assistant's id, or one of its aliases.
     public init(
         assistant: String, messages: [ChatMessage], conversationID: String? = nil, storesConversation: Bool = false,
-        stream: Bool, stop: [String]? = nil
+        stream: Bool, parameters: ClientParameters = ClientParameters()
     ) {
         self.assistant = assistant
         self.messages = messages
         self.conversationID = conversationID
         self.storesConversation = storesConversation || conversationID != nil
         self.stream = stream
-        self.stop = stop
+        self.parameters = parameters
     }
 }
 

@@ -26,8 +26,10 @@ struct ChatReply: TurnEventEncoder {
         return buffer
     }
 
+    let contentType = "application/json; charset=utf-8"
+
     /// The body of a non-streamed reply.
-    func jsonBody(_ reply: TurnReply) -> ByteBuffer {
+    func wholeReply(_ reply: TurnReply) -> ByteBuffer {
         let quoted = JSONText.string(reply.text)
         return ByteBuffer(string: #"{"content":"# + quoted + #","message":"# + quoted + #","done":true,"# + members(reply.summary) + "}")
     }

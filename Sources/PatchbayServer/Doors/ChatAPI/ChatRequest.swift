@@ -200,19 +200,26 @@ public struct ChatInputLimits: Sendable, Equatable {
 
     /// Refuses a request over a limit, naming the field.
     func check(_ request: ChatRequest, historyShape: Bool) throws(APIError) {
-        let history = historyShape ? request.messages.count - 1 : request.messages.count
-        guard history <= maxMessages else {
-            let field = historyShape ? "history" : "messages"
-            throw APIError(.invalidRequest, "\(field) may hold at most \(maxMessages) entries.", field: field)
+        let count = historyShape ? request.messages.count - 1 : request.messages.count
+        let last = request.messages.count - 1
+        if let (message, field) = violation(count: count, countField: historyShape ? "history" : "messages", messages: request.messages,
+                                            contentField: { historyShape ? ($0 == last ? "message" : "history[\($0)].text") : "messages[\($0)].content" }) {
+            throw APIError(.invalidRequest, message, field: field)
         }
-        for (index, message) in request.messages.enumerated() where message.content.unicodeScalars.count > maxMessageChars {
-            let field: String
-            if historyShape {
-                field = index == request.messages.count - 1 ? "message" : "history[\(index)].text"
-            } else {
-                field = "messages[\(index)].content"
-            }
-            throw APIError(.invalidRequest, "\(field) is longer than \(maxMessageChars) characters.", field: field)
+    }
+
+    /// Refuses a list of messages over a limit, naming the field (`messages[2].content`).
+    func check(_ messages: [ChatMessage], field: String) throws(TurnError) {
+        if let (message, field) = violation(count: messages.count, countField: field, messages: messages, contentField: { "\(field)[\($0)].content" }) {
+            throw TurnError(.invalidRequest, message, field: field)
         }
+    }
+
+    /// The first limit passed, as a message and the field at fault; nil within every limit.
+    private func violation(count: Int, countField: String, messages: [ChatMessage], contentField: (Int) -> String) -> (String, String)? {
+        guard count <= maxMessages else { return ("\(countField) may hold at most \(maxMessages) entries.", countField) }
+        guard let index = messages.firstIndex(where: { $0.content.unicodeScalars.count > maxMessageChars }) else { return nil }
+        let field = contentField(index)
+        return ("\(field) is longer than \(maxMessageChars) characters.", field)
     }
 }

@@ -3,11 +3,34 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// How one door writes a turn's events on its stream: the only thing a streaming door adds to
-/// the chat turn.
+/// How one door writes a turn: its events on a stream, or its whole reply in one body. With
+/// the decoding of its requests, the only thing a door adds to the chat turn.
 protocol TurnEventEncoder: Sendable {
     /// The bytes of one event (one or more SSE frames), or nil to write nothing for it.
     mutating func encode(_ event: TurnEvent, allocator: ByteBufferAllocator) -> ByteBuffer?
+    /// The body of a reply that is not streamed.
+    func wholeReply(_ reply: TurnReply) -> ByteBuffer
+    /// The content type of that body.
+    var contentType: String { get }
+}
+
+extension ChatTurns {
+    /// Runs a turn a door decoded, and answers in the door's format: streamed as Server-Sent
+    /// Events or collected into one body, with `X-Conversation-ID` when the turn is stored.
+    /// - Parameter encoder: the door's encoder, made once the turn has started (its ids known).
+    func respond<Encoder: TurnEventEncoder>(
+        to turnRequest: TurnRequest, request: Request, context: PatchbayRequestContext, encoder: (TurnMetadata) -> Encoder
+    ) async throws(TurnError) -> Response {
+        let turn = try await start(turnRequest, caller: context.turnCaller, settings: context.settings)
+        var headers: HTTPFields = [:]
+        if let id = turn.metadata.conversationID { headers[.xConversationID] = id }
+        let encoder = encoder(turn.metadata)
+        guard turnRequest.stream else {
+            headers[.contentType] = encoder.contentType
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoder.wholeReply(try await turn.collect())))
+        }
+        return TurnEventStream.response(turn, request: request, headers: headers, logger: context.logger, encoder: encoder)
+    }
 }
 
 /// The response of a streamed turn, shared by every streaming door.

@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PatchbayJSON
+
+/// An error in Anthropic's shape, `{"type":"error","error":{"type","message"}}`, with Anthropic's
+/// statuses, so the SDK raises its own exception class.
+struct AnthropicError: Error {
+    let status: HTTPResponse.Status
+    let type: String
+    let message: String
+    var headers: HTTPFields = [:]
+
+    /// The Anthropic form of an error of the widget API (auth, limits, bodies) or of a turn.
+    init(_ error: APIError) {
+        message = error.message
+        headers = error.headers
+        switch error.code {
+        case .invalidRequest: (status, type) = (.badRequest, "invalid_request_error")
+        case .unauthorized: (status, type) = (.unauthorized, "authentication_error")
+        case .forbidden: (status, type) = (.forbidden, "permission_error")
+        case .notFound: (status, type) = (.notFound, "not_found_error")
+        case .payloadTooLarge: (status, type) = (.contentTooLarge, "request_too_large")
+        case .rateLimited: (status, type) = (.tooManyRequests, "rate_limit_error")
+        case .providerUnavailable, .shuttingDown: (status, type) = (HTTPResponse.Status(code: 529, reasonPhrase: "Overloaded"), "overloaded_error")
+        case .providerError, .timeout, .internalError: (status, type) = (error.code.status, "api_error")
+        }
+    }
+
+    init(_ error: TurnError) { self.init(APIError(error)) }
+
+    /// `{"type":"error","error":{…}}`.
+    var body: String {
+        #"{"type":"error","error":{"type":""# + type + #"","message":"# + JSONText.string(message) + "}}"
+    }
+
+    var response: Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// On the Anthropic door's routes: whatever is refused inside (authentication included) reaches
+/// the client in Anthropic's error shape.
+struct AnthropicErrorMiddleware: RouterMiddleware {
+    typealias Context = PatchbayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return AnthropicError(RequestIDMiddleware.apiError(for: error, logger: context.logger)).response
+        }
+    }
+}
