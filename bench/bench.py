@@ -6,6 +6,7 @@ raises the open-file limit). Three targets answer the same OpenAI-style chat req
 
     direct    client -> fake upstream        POST /v1/chat/completions
     patchbay  client -> patchbay -> upstream  POST /api/chat (stateless `messages` shape)
+    patchbay_v1 client -> patchbay -> upstream POST /v1/chat/completions (latency only: LiteLLM's very request)
     litellm   client -> LiteLLM -> upstream   POST /v1/chat/completions
 
 Every scenario runs the targets interleaved (direct, patchbay, litellm, direct, ...) so drift
@@ -42,6 +43,8 @@ PACED_MODEL = "fake:deltas=64,interval=20"  # 64 deltas, 20 ms before each
 STREAM_SECONDS = 64 * 0.020
 HOLD_MODEL = "fake:deltas=20,interval=500"  # a stream held open for about 10 s
 TARGETS = ["direct", "patchbay", "litellm"]
+# The latency scenario also sends Patchbay the very request LiteLLM gets, on its OpenAI door.
+LATENCY_TARGETS = ["direct", "patchbay", "patchbay_v1", "litellm"]
 # The machine may be shared (other builds): as root, everything measured runs at a higher
 # priority than the rest, so that others' work distorts the figures less.
 RAISE_PRIORITY = os.geteuid() == 0
@@ -117,6 +120,10 @@ class ResponseParser:
 
 def request_bytes(target, ports, model, stream):
     """The raw request for a target: the same conversation, in each target's own API."""
+    if target == "patchbay_v1":
+        # Byte for byte LiteLLM's body: the `bench` assistant answers to the model's name as an alias.
+        body = {"model": litellm_alias(model), "messages": [{"role": "user", "content": PROMPT}], "stream": stream}
+        return "/v1/chat/completions", json.dumps(body, separators=(",", ":")), ""
     if target == "patchbay":
         path = "/api/chat"
         # The stateless `messages` shape: no conversation is stored.
@@ -333,7 +340,7 @@ providers:
   anthropic: {{plugin: anthropic, base_url: "http://{HOST}:{upstream_port}", api_key: "${{BENCH_UPSTREAM_KEY}}"}}
   echo: {{plugin: echo}}
 assistants:
-  bench: {{provider: openai, model: "{MODEL}"}}
+  bench: {{provider: openai, model: "{MODEL}", aliases: ["{MODEL}"]}}
   paced: {{provider: openai, model: "{PACED_MODEL}"}}
   hold: {{provider: openai, model: "{HOLD_MODEL}"}}
   claude: {{provider: anthropic, model: claude-sonnet-4-5}}
@@ -368,20 +375,24 @@ def percentile(values, q):
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def port_of(target, ports):
+    return ports["patchbay"] if target == "patchbay_v1" else ports[target]
+
+
 def scenario_latency(ports, warmup, rounds, per_round):
     """Concurrency 1, non-streaming: interleaved rounds; p50/p99 per round, in ms."""
-    conns = {t: SyncConnection(ports[t]) for t in TARGETS}
+    conns = {t: SyncConnection(port_of(t, ports)) for t in LATENCY_TARGETS}
     raws = {}
-    for t in TARGETS:
+    for t in LATENCY_TARGETS:
         path, body, auth = request_bytes(t, ports, MODEL, False)
-        raws[t] = raw_request(f"{HOST}:{ports[t]}", path, body, auth)
-    for t in TARGETS:
+        raws[t] = raw_request(f"{HOST}:{port_of(t, ports)}", path, body, auth)
+    for t in LATENCY_TARGETS:
         for _ in range(warmup):
             conns[t].roundtrip(raws[t])
-    per_round_stats = {t: [] for t in TARGETS}
-    samples = {t: [] for t in TARGETS}
+    per_round_stats = {t: [] for t in LATENCY_TARGETS}
+    samples = {t: [] for t in LATENCY_TARGETS}
     for r in range(rounds):
-        for t in TARGETS:
+        for t in LATENCY_TARGETS:
             times = []
             conn, raw = conns[t], raws[t]
             for _ in range(per_round):
@@ -390,11 +401,11 @@ def scenario_latency(ports, warmup, rounds, per_round):
                 times.append((time.perf_counter_ns() - start) / 1e6)
             per_round_stats[t].append({"p50": percentile(times, 50), "p99": percentile(times, 99)})
             samples[t].extend(times)
-        log(f"  latency round {r + 1}/{rounds}: " + ", ".join(f"{t} p50 {per_round_stats[t][-1]['p50']:.3f} ms" for t in TARGETS))
+        log(f"  latency round {r + 1}/{rounds}: " + ", ".join(f"{t} p50 {per_round_stats[t][-1]['p50']:.3f} ms" for t in LATENCY_TARGETS))
     for c in conns.values():
         c.close()
     result = {}
-    for t in TARGETS:
+    for t in LATENCY_TARGETS:
         result[t] = {
             "p50_ms": statistics.median(s["p50"] for s in per_round_stats[t]),
             "p99_ms": statistics.median(s["p99"] for s in per_round_stats[t]),
@@ -585,6 +596,9 @@ def write_report(res):
 
     row("c=1 latency p50 (ms, median of rounds)", lat["direct"]["p50_ms"], lat["patchbay"]["p50_ms"], lat["litellm"]["p50_ms"], digits=3)
     row("c=1 latency p99 (ms, median of rounds)", lat["direct"]["p99_ms"], lat["patchbay"]["p99_ms"], lat["litellm"]["p99_ms"], digits=3)
+    if "patchbay_v1" in lat:
+        row("c=1 latency p50, Patchbay on /v1/chat/completions (ms)", lat["direct"]["p50_ms"], lat["patchbay_v1"]["p50_ms"], lat["litellm"]["p50_ms"], digits=3)
+        row("c=1 latency p99, Patchbay on /v1/chat/completions (ms)", lat["direct"]["p99_ms"], lat["patchbay_v1"]["p99_ms"], lat["litellm"]["p99_ms"], digits=3)
     d_rps = thr["direct"]["sustained_rps"]
     rps = {t: thr[t]["sustained_rps"] for t in TARGETS}
     rows.append(f"| throughput, req/s with p99 < 50 ms | {rps['direct']:.0f} | {rps['patchbay']:.0f} ({rps['patchbay'] / d_rps:.2f}× direct) | {rps['litellm']:.0f} ({rps['litellm'] / d_rps:.3f}× direct) | | |")
@@ -613,6 +627,8 @@ LiteLLM {m['litellm']} (Python {m['python']}); {m['wrk']}.
 - **direct** = client → fake upstream `POST /v1/chat/completions`; **Patchbay** = client →
   `POST /api/chat` (stateless `messages` shape, nothing stored) → OpenAI plugin → fake upstream;
   **LiteLLM** = client → LiteLLM proxy (1 worker, master key) `POST /v1/chat/completions` → fake upstream.
+  The `/v1/chat/completions` rows send Patchbay's OpenAI-compatible door LiteLLM's very request body
+  (the assistant answers to the model's name as an alias), on the same client.
   Release build; the fake upstream answers at once (zero delay); TCP_NODELAY on every socket.
 - Everything measured runs at nice −15 (as root), since the machine may be shared; load average at
   the start: {' '.join(m['loadavg_at_start'])}.
