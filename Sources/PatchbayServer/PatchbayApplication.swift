@@ -29,7 +29,7 @@ public enum PatchbayApplication {
         ConversationController(gateway: gateway).addRoutes(to: router)
         OperationsController(gateway: gateway, reloader: reloader).addRoutes(to: router)
         WidgetController(assets: .bundled).addRoutes(to: router)
-        OpenAPIController().addRoutes(to: router)
+        OpenAPIController(document: .bundled).addRoutes(to: router)
         return router
     }
 

@@ -138,15 +138,39 @@ struct OpenAPITests {
         #expect(dangling.isEmpty, "dangling references: \(Set(dangling).sorted())")
     }
 
-    @Test("GET /openapi.json serves it as application/json")
+    @Test("GET /openapi.json serves it as application/json, with an ETag and 304 when unchanged")
     func servedByTheRouter() async throws {
+        #expect(!OpenAPIDocument.json.isEmpty, "openapi.json is missing from the target's resources")
         let app = Application(router: PatchbayApplication.router(gateway: try TestGateway.make()))
         try await app.test(.router) { client in
             let response = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")
             #expect(response.headers[.xRequestID] != nil)
+            #expect(response.headers[.cacheControl] == "no-cache")
             #expect(String(buffer: response.body) == OpenAPIDocument.json)
+            let etag = try #require(response.headers[.eTag])
+            #expect(etag.count == 34 && etag.hasPrefix("\"") && etag.hasSuffix("\""))
+
+            let again = try await client.execute(uri: "/openapi.json", method: .get, headers: [.ifNoneMatch: "\"0123\", \(etag)"])
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            #expect(again.headers[.eTag] == etag)
+            let changed = try await client.execute(uri: "/openapi.json", method: .get, headers: [.ifNoneMatch: "\"0123\""])
+            #expect(changed.status == .ok)
+            #expect(String(buffer: changed.body) == OpenAPIDocument.json)
+        }
+    }
+
+    @Test("without its resource file the route is a documented 404, not a crash")
+    func missingDocument() async throws {
+        let router = Router(context: PatchbayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        OpenAPIController(document: nil).addRoutes(to: router)
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(response.status == .notFound)
+            #expect(String(buffer: response.body).contains(#""code":"NOT_FOUND""#))
         }
     }
 }
