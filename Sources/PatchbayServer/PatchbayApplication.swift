@@ -30,6 +30,8 @@ public enum PatchbayApplication {
         OperationsController(gateway: gateway, reloader: reloader).addRoutes(to: router)
         WidgetController(assets: .bundled).addRoutes(to: router)
         OpenAPIController(document: .bundled).addRoutes(to: router)
+        // Last: it wraps only what no route answered (405 with Allow when the path has other methods).
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
