@@ -129,6 +129,22 @@ struct OpenAPITests {
         }
     }
 
+    @Test("a blank message is what the document's pattern calls one, scalar by scalar")
+    func blankMatchesThePattern() throws {
+        let document = try ParsedOpenAPIDocument()
+        let pattern = try #require(document.resolve("#/components/schemas/WidgetChatRequest/properties/message/pattern") as? String)
+        let regex = try NSRegularExpression(pattern: pattern)
+        func documentCallsBlank(_ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+        }
+        var samples = ["", " \u{301}", "\r\n", "\u{A0}x", "\u{2028}\u{2029}\u{3000}", "e\u{301}", "\u{200B}", "\u{180E}"]
+        samples += (0...0x3100).compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+        for text in samples {
+            #expect(ChatRequest.isBlank(text) == documentCallsBlank(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(ChatRequest.isBlank(" \t\n\u{3000}") && !ChatRequest.isBlank(" \u{301}"))
+    }
+
     @Test("every $ref points at something")
     func referencesResolve() throws {
         let document = try ParsedOpenAPIDocument()
