@@ -7,31 +7,33 @@ enum Schemathesis {
         ProcessInfo.processInfo.environment["SCHEMATHESIS"] ?? "\(TestPaths.repositoryRoot)/.build/pyenv/bin/schemathesis"
     }
 
-    /// Runs `schemathesis` with `arguments` in `directory` (where it keeps its files) and returns
-    /// its exit status and everything it printed.
+    /// The hooks that teach it the rules of POST /api/chat the document states in prose only.
+    static var hooks: String { "\(TestPaths.repositoryRoot)/Tests/schemathesis_hooks.py" }
+
+    /// Runs `schemathesis` with `arguments` in `directory` (where it keeps its files), with the
+    /// hooks, and returns its exit status and everything it printed.
     static func run(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(executable, arguments, directory: directory.path, deadline: 300)
+        try await ChildProcess.run(executable, arguments, environment: ["SCHEMATHESIS_HOOKS": hooks], directory: directory.path, deadline: 300)
     }
 }
 
 @Suite("The live server against its OpenAPI document", .timeLimit(.minutes(6)))
 struct OpenAPIConformanceTests {
-    /// The checks: no 5xx, and every status, content type, header and body as documented; data
-    /// the document calls invalid is refused. Not `positive_data_acceptance`: some rules (the last
-    /// user message must not be blank) cannot be said in JSON Schema, so valid-looking data may be
-    /// refused. Not `unsupported_method`: an undocumented method is 404 NOT_FOUND, by design.
-    static let checks = [
-        "not_a_server_error", "status_code_conformance", "content_type_conformance",
-        "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
-    ]
+    /// Every check: no 5xx; every status, content type, header and body as documented; data the
+    /// document calls invalid refused and data it calls valid accepted; required headers required;
+    /// an undocumented method 405 with `Allow`. The rules of POST /api/chat that JSON Schema cannot
+    /// state are taught to schemathesis by Tests/schemathesis_hooks.py.
+    static let checks = ["all"]
 
+    /// Examples per operation and phase. 400 runs clean too, but takes about 3.5 minutes here (and
+    /// 4 with authentication on): too long for CI's budget, so the suite runs fewer.
     @Test("schemathesis finds no server error and no response that breaks the document")
     func schemathesisFindsNothing() async throws {
         try await check(settings: """
             server:
               cors_origins: [https://widget.example]
             limits: {requests_per_minute: 1000000, tokens_per_day: 100000000}
-            """, examples: 40)
+            """, examples: 100)
     }
 
     @Test("with authentication on and no key, every refusal is as documented too")

@@ -97,9 +97,8 @@ struct OpenAPITests {
     func everyPathHasAPreflight() throws {
         for (path, item) in try ParsedOpenAPIDocument().paths {
             let responses = (item["options"] as? [String: Any])?["responses"] as? [String: Any]
-            // Authentication (on /api/ and /admin/ paths) answers an OPTIONS that is not a preflight before routing can.
-            let authenticated = path.hasPrefix("/api/") || path.hasPrefix("/admin/")
-            let expected: Set<String> = authenticated ? ["204", "401", "403", "404"] : ["204", "403", "404"]
+            // Authentication belongs to the routes, so an OPTIONS that is not a preflight is 404 on every path.
+            let expected: Set<String> = ["204", "403", "404"]
             #expect(Set(responses?.keys.map { $0 } ?? []) == expected, "OPTIONS \(path)")
         }
     }
@@ -128,6 +127,22 @@ struct OpenAPITests {
         }
     }
 
+    @Test("a blank message is what the document's pattern calls one, scalar by scalar")
+    func blankMatchesThePattern() throws {
+        let document = try ParsedOpenAPIDocument()
+        let pattern = try #require(document.resolve("#/components/schemas/WidgetChatRequest/properties/message/pattern") as? String)
+        let regex = try NSRegularExpression(pattern: pattern)
+        func documentCallsBlank(_ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+        }
+        var samples = ["", " \u{301}", "\r\n", "\u{A0}x", "\u{2028}\u{2029}\u{3000}", "e\u{301}", "\u{200B}", "\u{180E}"]
+        samples += (0...0x3100).compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+        for text in samples {
+            #expect(ChatRequest.isBlank(text) == documentCallsBlank(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(ChatRequest.isBlank(" \t\n\u{3000}") && !ChatRequest.isBlank(" \u{301}"))
+    }
+
     @Test("every $ref points at something")
     func referencesResolve() throws {
         let document = try ParsedOpenAPIDocument()
@@ -137,14 +152,38 @@ struct OpenAPITests {
         #expect(dangling.isEmpty, "dangling references: \(Set(dangling).sorted())")
     }
 
-    @Test("GET /openapi.json serves it as application/json")
+    @Test("GET /openapi.json serves it as application/json, with an ETag and 304 when unchanged")
     func servedByTheRouter() async throws {
+        #expect(!OpenAPIDocument.json.isEmpty, "openapi.json is missing from the target's resources")
         try await TestHost().test { client in
             let response = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")
             #expect(response.headers[.xRequestID] != nil)
+            #expect(response.headers[.cacheControl] == "no-cache")
             #expect(String(buffer: response.body) == OpenAPIDocument.json)
+            let etag = try #require(response.headers[.eTag])
+            #expect(etag.count == 34 && etag.hasPrefix("\"") && etag.hasSuffix("\""))
+
+            let again = try await client.execute(uri: "/openapi.json", method: .get, headers: [.ifNoneMatch: "\"0123\", \(etag)"])
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            #expect(again.headers[.eTag] == etag)
+            let changed = try await client.execute(uri: "/openapi.json", method: .get, headers: [.ifNoneMatch: "\"0123\""])
+            #expect(changed.status == .ok)
+            #expect(String(buffer: changed.body) == OpenAPIDocument.json)
+        }
+    }
+
+    @Test("without its resource file the route is a documented 404, not a crash")
+    func missingDocument() async throws {
+        let router = Router(context: PatchbayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        OpenAPIController(document: nil).addRoutes(to: router)
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(response.status == .notFound)
+            #expect(String(buffer: response.body).contains(#""code":"NOT_FOUND""#))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import PatchbayPluginHost
@@ -75,8 +76,10 @@ public struct PatchbayApplication: Sendable {
     public let metrics: PatchbayMetrics
     /// Reloads the configuration, when the server was built to.
     public let reloader: ConfigurationReloader?
+    /// Every route the router has: its method and path pattern.
+    public let routes: [(method: HTTPRequest.Method, path: RouterPath)]
     /// Every route, as `METHOD /path/{parameter}`: what the OpenAPI document must describe.
-    public let endpoints: [String]
+    public var endpoints: [String] { routes.map { "\($0.method.rawValue) \($0.path)" } }
     /// The rate limiter (tests read its stream counts).
     let limiter: RateLimiter
     let watchesFiles: Bool
@@ -120,7 +123,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         conversations: ConversationController(store: options.store),
         operations: OperationsController(metrics: metrics, reloader: reloader)
     )
-    let endpoints = router.routes.map { "\($0.method.rawValue) \($0.path)" }
+    let routes = router.routes.map { (method: $0.method, path: $0.path) }
     let onServerRunning = options.onServerRunning
     let http = Application(
         router: router,
@@ -133,7 +136,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         logger: logger
     )
     return PatchbayApplication(http: http, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics,
-                               reloader: reloader, endpoints: endpoints, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger)
+                               reloader: reloader, routes: routes, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger)
 }
 
 /// Every route, in groups that carry their own middleware:
@@ -168,6 +171,8 @@ func buildRouter(
     operations.addRoutes(to: router, admin: admin)
 
     WidgetController(assets: .bundled).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
-    OpenAPIController().addRoutes(to: router)
+    OpenAPIController(document: .bundled).addRoutes(to: router)
+    // Last: it wraps only what no route answered (405 with Allow when the path has other methods).
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (method: $0.method, path: $0.path) }))
     return router
 }

@@ -14,6 +14,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case unauthorized = "UNAUTHORIZED"
         case forbidden = "FORBIDDEN"
         case notFound = "NOT_FOUND"
+        case methodNotAllowed = "METHOD_NOT_ALLOWED"
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case rateLimited = "RATE_LIMITED"
         case internalError = "INTERNAL_ERROR"
@@ -29,6 +30,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
             case .unauthorized: .unauthorized
             case .forbidden: .forbidden
             case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
             case .payloadTooLarge: .contentTooLarge
             case .rateLimited: .tooManyRequests
             case .internalError: .internalServerError

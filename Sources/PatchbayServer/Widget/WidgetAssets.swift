@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NIOCore
 
@@ -27,8 +26,7 @@ struct WidgetAssets: Sendable {
         for name in names {
             guard let directory, let contentType = Self.contentType(of: name),
                   let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { continue }
-            let digest = SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined()
-            files[name] = File(body: ByteBuffer(bytes: data), contentType: contentType, etag: "\"\(digest)\"")
+            files[name] = File(body: ByteBuffer(bytes: data), contentType: contentType, etag: EntityTag.strong(for: data))
         }
         self.files = files
     }

@@ -29,19 +29,11 @@ struct WidgetController: Sendable {
     private func serve(_ name: String, request: Request) throws -> Response {
         guard let file = assets.files[name] else { throw APIError(.notFound, "No such file.") }
         var headers: HTTPFields = [.eTag: file.etag, .cacheControl: Self.cacheControl]
-        if let validators = request.headers[.ifNoneMatch], Self.matches(validators, etag: file.etag) {
+        if let validators = request.headers[.ifNoneMatch], EntityTag.matches(validators, etag: file.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = file.contentType
         guard request.method != .head else { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
-    }
-
-    /// Whether an `If-None-Match` list (`"a", "b"` or `*`) names this ETag.
-    static func matches(_ validators: String, etag: String) -> Bool {
-        validators.split(separator: ",").contains { validator in
-            let validator = validator.trimmingCharacters(in: .whitespaces)
-            return validator == etag || validator == "W/" + etag || validator == "*"
-        }
     }
 }

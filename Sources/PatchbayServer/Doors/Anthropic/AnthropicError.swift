@@ -20,6 +20,7 @@ struct AnthropicError: Error {
         case .unauthorized: (status, type) = (.unauthorized, "authentication_error")
         case .forbidden: (status, type) = (.forbidden, "permission_error")
         case .notFound: (status, type) = (.notFound, "not_found_error")
+        case .methodNotAllowed: (status, type) = (.methodNotAllowed, "invalid_request_error")
         case .payloadTooLarge: (status, type) = (.contentTooLarge, "request_too_large")
         case .rateLimited: (status, type) = (.tooManyRequests, "rate_limit_error")
         case .providerUnavailable, .shuttingDown: (status, type) = (HTTPResponse.Status(code: 529, reasonPhrase: "Overloaded"), "overloaded_error")

@@ -22,7 +22,6 @@ struct AnthropicMessagesRequest {
         }
         try body.refuseUnsupported(Self.unsupported)
         var messages: [ChatMessage] = []
-        if let system = try body.text("system"), !system.isEmpty { messages.append(ChatMessage(role: .system, content: system)) }
         guard let items = try body.objects("messages"), !items.isEmpty else {
             throw TurnError(.invalidRequest, "messages: at least one message is required.", field: "messages")
         }
@@ -39,9 +38,12 @@ struct AnthropicMessagesRequest {
             throw TurnError(.invalidRequest, "messages: the last message must be the user's.", field: "messages")
         }
         try limits.check(messages, field: "messages")
+        if let system = try body.text("system"), !system.isEmpty { messages.insert(ChatMessage(role: .system, content: system), at: 0) }
         let metadataConversation = try body.nested("metadata")?.string("conversation_id")
+        for id in [conversationID, metadataConversation].compactMap({ $0 }) {
+            try TurnRequest.checkConversation(id, messages: messages, field: "messages")
+        }
         let conversationID = conversationID ?? metadataConversation
-        if let conversationID { try TurnRequest.checkConversation(conversationID, messages: messages, field: "messages") }
         let parameters = ClientParameters(
             temperature: try body.number("temperature", in: 0...1),
             topP: try body.number("top_p", in: 0...1),

@@ -120,7 +120,7 @@ extension ChatRequest {
             guard let last = request.messages.lastIndex(where: { $0.role == .user }) else {
                 throw APIError(.invalidRequest, "messages must hold a user message.", field: "messages")
             }
-            guard !request.messages[last].content.allSatisfy(\.isWhitespace) else {
+            guard !isBlank(request.messages[last].content) else {
                 throw APIError(.invalidRequest, "messages[\(last)].content must not be empty.", field: "messages[\(last)].content")
             }
             // A stored conversation grows by one user message per turn.
@@ -140,13 +140,20 @@ extension ChatRequest {
                 }
                 request.messages.append(ChatMessage(role: role, content: entry.text))
             }
-            guard !message.allSatisfy(\.isWhitespace) else {
+            guard !isBlank(message) else {
                 throw APIError(.invalidRequest, "message must not be empty.", field: "message")
             }
             request.messages.append(ChatMessage(role: .user, content: message))
         }
         try limits.check(request, historyShape: request.shape == .messageAndHistory)
         return request
+    }
+
+    /// Whether `text` has no character but whitespace, judged per Unicode scalar (the White_Space
+    /// property): exactly the OpenAPI document's pattern. `Character.isWhitespace` looks only at a
+    /// character's first scalar, so it called a space with a combining accent (" \u{301}") blank.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
     /// Turns a decoding failure into a message naming the field, e.g. `messages[1].content`.

@@ -30,8 +30,8 @@ struct OpenAIChatRequest {
         if let format = try body.nested("response_format"), try format.string("type") != "text" {
             throw TurnError(.invalidRequest, "response_format other than text is not supported by this server.", field: "response_format")
         }
-        if let modalities = body.object["modalities"] as? [String], modalities.contains(where: { $0 != "text" }) {
-            throw TurnError(.invalidRequest, "modalities other than text are not supported by this server.", field: "modalities")
+        if body.has("modalities"), (body.object["modalities"] as? [String])?.allSatisfy({ $0 == "text" }) != true {
+            throw TurnError(.invalidRequest, "modalities other than [\"text\"] are not supported by this server.", field: "modalities")
         }
         let messages = try Self.messages(body)
         try limits.check(messages, field: "messages")
@@ -45,10 +45,10 @@ struct OpenAIChatRequest {
             stop: try body.strings("stop", limit: 4)
         )
         let metadataConversation = try body.nested("metadata")?.string("conversation_id")
-        let conversationID = conversationID ?? metadataConversation
-        if let conversationID {
-            try TurnRequest.checkConversation(conversationID, messages: messages, field: "messages")
+        for id in [conversationID, metadataConversation].compactMap({ $0 }) {
+            try TurnRequest.checkConversation(id, messages: messages, field: "messages")
         }
+        let conversationID = conversationID ?? metadataConversation
         self.model = model
         self.includeUsage = try body.nested("stream_options")?.bool("include_usage") ?? false
         self.turn = TurnRequest(assistant: model, messages: messages, conversationID: conversationID, stream: stream, parameters: parameters)

@@ -23,6 +23,7 @@ struct OpenAIError: Error {
         case .unauthorized: (status, type, code) = (.unauthorized, "invalid_request_error", "invalid_api_key")
         case .forbidden: (status, type, code) = (.forbidden, "invalid_request_error", "permission_denied")
         case .notFound: (status, type, code) = (.notFound, "invalid_request_error", param == "model" ? "model_not_found" : "not_found")
+        case .methodNotAllowed: (status, type, code) = (.methodNotAllowed, "invalid_request_error", "method_not_allowed")
         case .payloadTooLarge: (status, type, code) = (.contentTooLarge, "invalid_request_error", "request_too_large")
         case .rateLimited: (status, type, code) = (.tooManyRequests, "requests", "rate_limit_exceeded")
         case .providerError: (status, type, code) = (.badGateway, "api_error", "upstream_error")
