@@ -174,6 +174,26 @@ let package = Package(
         // MARK: Tests
         // A seeded random generator for the tests that draw random cases.
         .target(name: "SeededRandom", path: "Tests/Support/SeededRandom", swiftSettings: swiftSettings),
+        // What the test targets of several layers share: paths, temporary folders, a log recorder,
+        // deadlines, child processes, raw HTTP, the in-process TestHost and the `patchbay serve`
+        // child process. One copy, `package` access.
+        .target(
+            name: "PatchbayTestSupport",
+            dependencies: [
+                "PatchbayConfig",
+                "PatchbayPluginHost",
+                "PatchbayRateLimit",
+                "PatchbayServer",
+                "PatchbayStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Support/PatchbayTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayJSONTests",
             dependencies: ["PatchbayJSON", "SeededRandom"],
@@ -209,6 +229,7 @@ let package = Package(
                 "CPatchbayPlugin",
                 "PatchbayStorage",
                 "FakeUpstream",
+                "PatchbayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

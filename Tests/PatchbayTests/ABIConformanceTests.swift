@@ -1,5 +1,6 @@
 import CPatchbayPlugin
 import Foundation
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayPluginHost

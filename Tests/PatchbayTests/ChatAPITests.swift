@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PatchbayConfig
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

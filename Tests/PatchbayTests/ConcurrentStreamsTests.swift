@@ -1,5 +1,6 @@
 import FakeUpstream
 import Foundation
+import PatchbayTestSupport
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PatchbayConfig
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

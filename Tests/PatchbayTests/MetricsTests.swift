@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PatchbayConfig
 import PatchbayPluginHost
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

@@ -1,4 +1,5 @@
 import Foundation
+import PatchbayTestSupport
 import Testing
 
 /// schemathesis, installed by `make pydeps` into `.build/pyenv` (or named by `SCHEMATHESIS`).

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PatchbayConfig
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayPluginHost

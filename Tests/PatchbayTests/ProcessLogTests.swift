@@ -1,4 +1,5 @@
 import Foundation
+import PatchbayTestSupport
 import Testing
 
 /// The log of a real `patchbay serve`, taken whole from its output after a run that goes through

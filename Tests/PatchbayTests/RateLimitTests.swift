@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PatchbayConfig
 import PatchbayRateLimit
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

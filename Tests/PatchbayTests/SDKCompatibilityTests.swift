@@ -1,4 +1,5 @@
 import Foundation
+import PatchbayTestSupport
 import Testing
 
 /// The `/v1` doors driven by the official `openai` and `anthropic` Python SDKs (Tests/SDK/sdk_test.py,

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayServer

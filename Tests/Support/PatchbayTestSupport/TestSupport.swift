@@ -6,25 +6,25 @@ import Synchronization
 import Testing
 
 /// Where things are, for tests.
-enum TestPaths {
+package enum TestPaths {
     /// The build folder: the test bundle's own folder, which follows `-c` and `--build-path`.
-    static let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    package static let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 
-    /// The repository's root.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository's root: this file is Tests/Support/PatchbayTestSupport/TestSupport.swift.
+    package static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// A plugin built by SwiftPM, e.g. `EchoProvider`.
-    static func builtPlugin(_ product: String) -> String {
+    package static func builtPlugin(_ product: String) -> String {
         "\(buildDirectory)/lib\(product).so"
     }
 }
 
 /// A fresh folder under the system's temporary folder, removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
+package final class TemporaryDirectory: Sendable {
+    package let path: String
 
-    init() throws {
+    package init() throws {
         path = NSTemporaryDirectory() + "patchbay-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -33,7 +33,7 @@ final class TemporaryDirectory: Sendable {
 
     /// Copies a file in, under `name`.
     @discardableResult
-    func copy(_ source: String, as name: String) throws -> String {
+    package func copy(_ source: String, as name: String) throws -> String {
         let target = "\(path)/\(name)"
         try FileManager.default.copyItem(atPath: source, toPath: target)
         return target
@@ -41,40 +41,21 @@ final class TemporaryDirectory: Sendable {
 
     /// Writes a text file.
     @discardableResult
-    func write(_ text: String, as name: String) throws -> String {
+    package func write(_ text: String, as name: String) throws -> String {
         let target = "\(path)/\(name)"
         try text.write(toFile: target, atomically: true, encoding: .utf8)
         return target
     }
 }
 
-/// Builds the deliberately broken plugins of Tests/Fixtures/BrokenPlugins with the system C
-/// compiler, against the real header, the way an outside plugin author would.
-enum BrokenPluginCompiler {
-    static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) async throws -> String {
-        let output = "\(directory.path)/\(name ?? "lib\(variant.lowercased()).so")"
-        let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
-            "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",
-            "-DBROKEN_\(variant)", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include",
-            "\(TestPaths.repositoryRoot)/Tests/Fixtures/BrokenPlugins/broken_plugin.c", "-o", output,
-        ])
-        guard compile.status == 0 else {
-            throw CompileFailure(variant: variant, status: compile.status, output: compile.output)
-        }
-        return output
-    }
-
-    struct CompileFailure: Error { var variant: String; var status: Int32; var output: String }
-}
-
 /// A log handler that keeps every line, so tests can assert on logs and wait for one.
-final class LogRecorder: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+package final class LogRecorder: Sendable {
+    package struct Line: Sendable {
+        package var level: Logger.Level
+        package var message: String
+        package var metadata: [String: String]
         /// The line as a whole, metadata included, for "no secret anywhere" checks.
-        var rendered: String { "\(level) \(message) \(metadata.sorted { $0.key < $1.key })" }
+        package var rendered: String { "\(level) \(message) \(metadata.sorted { $0.key < $1.key })" }
     }
 
     private struct State {
@@ -85,9 +66,11 @@ final class LogRecorder: Sendable {
 
     private let state = Mutex(State())
 
-    var lines: [Line] { state.withLock { $0.lines } }
+    package init() {}
 
-    func logger(_ label: String = "test") -> Logger {
+    package var lines: [Line] { state.withLock { $0.lines } }
+
+    package func logger(_ label: String = "test") -> Logger {
         var logger = Logger(label: label) { _ in Handler(recorder: self) }
         logger.logLevel = .trace
         return logger
@@ -106,7 +89,7 @@ final class LogRecorder: Sendable {
     /// The first line (already logged or yet to come) that matches. Callers bound the wait
     /// with `withDeadline`, whose cancellation ends it: a line that never comes fails the test
     /// instead of hanging the run.
-    func firstLine(where predicate: @escaping @Sendable (Line) -> Bool) async throws -> Line {
+    package func firstLine(where predicate: @escaping @Sendable (Line) -> Bool) async throws -> Line {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -146,7 +129,7 @@ final class LogRecorder: Sendable {
 
 /// Fails (rather than hangs) when `operation` takes longer than `seconds`. A bound, not a sleep:
 /// the operation finishes as soon as its own condition holds.
-func withDeadline<T: Sendable>(_ seconds: Double = 10, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+package func withDeadline<T: Sendable>(_ seconds: Double = 10, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {
@@ -158,17 +141,17 @@ func withDeadline<T: Sendable>(_ seconds: Double = 10, _ operation: @escaping @S
     }
 }
 
-struct DeadlinePassed: Error, CustomStringConvertible {
-    var seconds: Double
-    var description: String { "nothing happened within \(seconds) s" }
+package struct DeadlinePassed: Error, CustomStringConvertible {
+    package var seconds: Double
+    package var description: String { "nothing happened within \(seconds) s" }
 }
 
 /// A raw HTTP/1.1 client over one TCP connection, for byte-exact SSE and for disconnecting
 /// mid-stream (an HTTP client library would hide both).
-struct RawHTTPClient {
+package struct RawHTTPClient {
     /// Sends one request and hands the inbound bytes to `read` as they arrive; returning from
     /// `read` closes the connection at once.
-    static func exchange<T: Sendable>(
+    package static func exchange<T: Sendable>(
         port: Int, request: String,
         read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
     ) async throws -> T {
@@ -187,14 +170,14 @@ struct RawHTTPClient {
     }
 
     /// A POST of a JSON body, as raw text.
-    static func post(_ path: String, json: String, headers: [String: String] = [:]) -> String {
+    package static func post(_ path: String, json: String, headers: [String: String] = [:]) -> String {
         var text = "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         return text + "\r\n" + json
     }
 
     /// Reads until `predicate` holds for the text so far (or the server closes).
-    static func read(
+    package static func read(
         _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
         until predicate: (String) -> Bool
     ) async throws -> String {

@@ -3,14 +3,14 @@ import Testing
 
 /// A deployment in a fresh folder: providers.yaml and a `plugins` folder, holding the built
 /// echo plugin unless `withEcho` is false.
-struct EchoDeployment {
-    let directory: TemporaryDirectory
+package struct EchoDeployment {
+    package let directory: TemporaryDirectory
     /// providers.yaml's path.
-    let config: String
+    package let config: String
     /// The plugins folder's path.
-    var plugins: String { "\(directory.path)/plugins" }
+    package var plugins: String { "\(directory.path)/plugins" }
 
-    init(config text: String, withEcho: Bool = true) throws {
+    package init(config text: String, withEcho: Bool = true) throws {
         directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: "\(directory.path)/plugins", withIntermediateDirectories: true)
         if withEcho { try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "plugins/libEchoProvider.so") }
@@ -18,27 +18,27 @@ struct EchoDeployment {
     }
 
     /// Replaces providers.yaml (atomically, as editors and deploy tools do).
-    func rewrite(_ text: String) throws {
+    package func rewrite(_ text: String) throws {
         try directory.write(text, as: "providers.yaml")
     }
 }
 
 /// One whole HTTP exchange with a live server, over a connection closed after it.
-struct LiveHTTP {
+package struct LiveHTTP {
     /// A response: status, header lines, body.
-    struct Reply: Sendable {
-        var status: Int
-        var head: String
-        var body: String
+    package struct Reply: Sendable {
+        package var status: Int
+        package var head: String
+        package var body: String
 
         /// The body as a JSON object.
-        func json() throws -> [String: Any] {
+        package func json() throws -> [String: Any] {
             try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "not a JSON object: \(body)")
         }
     }
 
     /// Sends a request and reads until the server closes the connection.
-    static func send(port: Int, _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    package static func send(port: Int, _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if let json {
@@ -55,13 +55,13 @@ struct LiveHTTP {
     }
 
     /// `GET /health` as JSON.
-    static func health(port: Int) async throws -> [String: Any] {
+    package static func health(port: Int) async throws -> [String: Any] {
         try await send(port: port, "GET", "/health").json()
     }
 
     /// Asks `condition` again and again (each answer is a real request) until it holds or
     /// `seconds` pass. A bounded wait for the server to reach a state, not a sleep.
-    static func eventually(_ seconds: Double = 10, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+    package static func eventually(_ seconds: Double = 10, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
         try await withDeadline(seconds) {
             while try await !condition() {
                 try await Task.sleep(for: .milliseconds(25))
@@ -69,8 +69,8 @@ struct LiveHTTP {
         }
     }
 
-    struct MalformedReply: Error, CustomStringConvertible {
-        var text: String
-        var description: String { "not an HTTP response: \(text.prefix(200))" }
+    package struct MalformedReply: Error, CustomStringConvertible {
+        package var text: String
+        package var description: String { "not an HTTP response: \(text.prefix(200))" }
     }
 }

@@ -14,11 +14,11 @@ import Glibc
 /// child gets only standard input, output and error: every other descriptor of this process (a
 /// socket another test is using, another child's pipe) is closed in it, so no child ever holds a
 /// connection or an end-of-file of another test's open.
-final class ChildProcess: Sendable {
+package final class ChildProcess: Sendable {
     /// The child's process id.
-    let pid: pid_t
+    package let pid: pid_t
     /// The child's output, line by line, as it arrives; finishes at end-of-file.
-    let lines: AsyncStream<String>
+    package let lines: AsyncStream<String>
 
     private struct State {
         var output = ""
@@ -34,7 +34,7 @@ final class ChildProcess: Sendable {
     /// - Parameters:
     ///   - environment: variables added to this process's own.
     ///   - directory: the child's working directory (default: this process's).
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    package init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnFailure(executable: executable, code: errno) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
@@ -130,19 +130,19 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends a signal.
-    func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         kill(pid, signal)
     }
 
     /// What the child has written so far.
-    var output: String { state.withLock { $0.output } }
+    package var output: String { state.withLock { $0.output } }
 
     /// The exit status (or 128 + signal) once the child has exited, else nil.
-    var exitStatus: Int32? { state.withLock { $0.exitStatus } }
+    package var exitStatus: Int32? { state.withLock { $0.exitStatus } }
 
     /// Waits until the child has exited and its output is closed; returns its exit status.
     @discardableResult
-    func finished() async -> Int32 {
+    package func finished() async -> Int32 {
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
                 guard state.outputClosed, state.exitStatus != nil else {
@@ -159,7 +159,7 @@ final class ChildProcess: Sendable {
     /// Blocks the calling thread until the child has exited and its output is closed (for
     /// synchronous callers; never from a test's own task when it can await ``finished()``).
     @discardableResult
-    func waitUntilExit() -> Int32 {
+    package func waitUntilExit() -> Int32 {
         settled.wait()
         settled.signal()  // later callers return at once too
         return exitStatus ?? -1
@@ -167,7 +167,7 @@ final class ChildProcess: Sendable {
 
     /// Runs a command to its end and returns its exit status and everything it printed.
     /// - Parameter seconds: past this, the command is killed and this throws ``DeadlinePassed``.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+    package static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                     deadline seconds: Double = 120) async throws -> (status: Int32, output: String) {
         let child = try ChildProcess(executable, arguments, environment: environment, directory: directory)
         let status = try await withThrowingTaskGroup(of: Int32?.self) { group in
@@ -184,9 +184,9 @@ final class ChildProcess: Sendable {
         return (status ?? -1, child.output)
     }
 
-    struct SpawnFailure: Error, CustomStringConvertible {
-        var executable: String
-        var code: Int32
-        var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+    package struct SpawnFailure: Error, CustomStringConvertible {
+        package var executable: String
+        package var code: Int32
+        package var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
     }
 }

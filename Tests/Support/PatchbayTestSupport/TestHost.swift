@@ -13,9 +13,9 @@ import Testing
 /// The one way tests stand up a Patchbay in this process: the real `buildApplication` over the
 /// plugins SwiftPM built and a configuration given as YAML text, driven in memory (`test`) or on
 /// a loopback port (`live`).
-struct TestHost: Sendable {
+package struct TestHost: Sendable {
     /// Providers and assistants for the HTTP tests.
-    static let yaml = """
+    package static let yaml = """
         providers:
           echo: {plugin: echo}
           slow: {plugin: echo, delay_ms: 20}
@@ -32,17 +32,17 @@ struct TestHost: Sendable {
           secretive: {provider: secretive, model: echo-1}
         """
 
-    static let secret = "sk-test-SECRET-0123456789"
+    package static let secret = "sk-test-SECRET-0123456789"
 
     /// The built server.
-    let application: PatchbayApplication
+    package let application: PatchbayApplication
     private let ports: AsyncStream<Int>
 
     /// The live settings in force.
-    var settings: LiveSettings { application.settings.current }
+    package var settings: LiveSettings { application.settings.current }
 
     /// A host over a routing already built.
-    init(routes: RouteTable, store: (any ConversationStore)? = nil, clock: (@Sendable () -> Date)? = nil,
+    package init(routes: RouteTable, store: (any ConversationStore)? = nil, clock: (@Sendable () -> Date)? = nil,
          reloading: ApplicationOptions.Reloading? = nil, logger: Logger = LogRecorder().logger()) {
         let (ports, sink) = AsyncStream<Int>.makeStream()
         var options = ApplicationOptions(logger: logger)
@@ -58,7 +58,7 @@ struct TestHost: Sendable {
 
     /// A host over `yaml`, with the plugins in `plugins` (SwiftPM product names) loaded.
     /// - Parameter configure: changes to make to the configuration read from `yaml`.
-    init(
+    package init(
         yaml: String = yaml, environment: [String: String] = [:], plugins: [String] = ["EchoProvider", "MinimalSwiftProvider"],
         configure: (inout PatchbayConfiguration) -> Void = { _ in }, store: (any ConversationStore)? = nil,
         clock: (@Sendable () -> Date)? = nil, logger: Logger = LogRecorder().logger()
@@ -68,7 +68,7 @@ struct TestHost: Sendable {
     }
 
     /// The routing of `yaml` over the built plugins named.
-    static func routes(
+    package static func routes(
         yaml: String = yaml, environment: [String: String] = [:], plugins: [String] = ["EchoProvider", "MinimalSwiftProvider"],
         configure: (inout PatchbayConfiguration) -> Void = { _ in }, logger: Logger = LogRecorder().logger()
     ) throws -> RouteTable {
@@ -82,12 +82,12 @@ struct TestHost: Sendable {
     }
 
     /// Drives the host in memory (no sockets; every caller has the same, unknown, address).
-    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    package func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         try await application.http.test(.router, body)
     }
 
     /// Runs the host on a free loopback port for the duration of `body`.
-    func live<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
+    package func live<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
         let application = self.application
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
