@@ -219,6 +219,19 @@ let package = Package(
             dependencies: ["PatchbayPluginKit", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
+        // The plugin host alone: the C ABI, loading, the call bridge, the shipped and fixture
+        // plugins, and the README's C plugin, with no server.
+        .testTarget(
+            name: "PatchbayPluginHostTests",
+            dependencies: [
+                "CPatchbayPlugin",
+                "PatchbayJSON",
+                "PatchbayPluginHost",
+                "PatchbayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayTests",
             dependencies: [
