@@ -232,6 +232,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fake upstream on its own, byte for byte, over raw sockets.
+        .testTarget(
+            name: "FakeUpstreamTests",
+            dependencies: [
+                "FakeUpstream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayTests",
             dependencies: [
