@@ -242,6 +242,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The built `patchbay` executable in child processes, as ops run it: the command line,
+        // signals, live reload, graceful shutdown, its log; and `make -n` on the Makefile.
+        .testTarget(
+            name: "PatchbayProcessTests",
+            dependencies: ["PatchbayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayTests",
             dependencies: [
