@@ -70,7 +70,7 @@ test: pydeps
 # Retakes docs/widget-{light,dark,mobile}.png with the browser test.
 screenshots: pydeps
 	$(SWIFT) build --build-tests
-	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter BrowserWidgetTests
+	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter PatchbayEndToEndTests.BrowserWidgetTests
 
 # Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
 # Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.

@@ -249,6 +249,14 @@ let package = Package(
             dependencies: ["PatchbayTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // End to end, with outside tools against a real `patchbay serve`: the widget in headless
+        // Chromium (Selenium), schemathesis against the OpenAPI document, and the official OpenAI
+        // and Anthropic Python SDKs against /v1. `make test` installs the tools (`make pydeps`).
+        .testTarget(
+            name: "PatchbayEndToEndTests",
+            dependencies: ["PatchbayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchbayTests",
             dependencies: [

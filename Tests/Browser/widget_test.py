@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The <chat-bot> widget in real headless Chromium (Debian's), against a live Patchbay host.
 
-Run by Tests/PatchbayTests/BrowserWidgetTests.swift, which starts `patchbay serve` with the echo
+Run by Tests/PatchbayEndToEndTests/BrowserWidgetTests.swift, which starts `patchbay serve` with the echo
 plugin and passes its address:
 
     widget_test.py --base-url http://127.0.0.1:PORT --screenshots DIR
