@@ -257,20 +257,23 @@ let package = Package(
             dependencies: ["PatchbayTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The server in this process through TestHost: the real router in memory, and on a
+        // loopback port; the real plugins, the OpenAI and Anthropic ones against the fake upstream.
         .testTarget(
-            name: "PatchbayTests",
+            name: "PatchbayServerTests",
             dependencies: [
-                "PatchbayConfig",
-                "PatchbayJSON",
-                "PatchbayPluginHost",
-                "PatchbayServer",
-                "CPatchbayPlugin",
-                "PatchbayStorage",
                 "FakeUpstream",
+                "PatchbayConfig",
+                "PatchbayPluginHost",
+                "PatchbayRateLimit",
+                "PatchbayServer",
+                "PatchbayStorage",
                 "PatchbayTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
