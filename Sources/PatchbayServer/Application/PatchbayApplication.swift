@@ -164,8 +164,8 @@ func buildRouter(
     RateLimitController(limiter: limiter).addRoutes(to: api)
     info.addRoutes(to: router, api: api)
 
-    OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: OpenAIErrorMiddleware()).add(middleware: AuthMiddleware()))
-    AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: AnthropicErrorMiddleware()).add(middleware: AuthMiddleware()))
+    OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<OpenAIError>()).add(middleware: AuthMiddleware()))
+    AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<AnthropicError>()).add(middleware: AuthMiddleware()))
 
     let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)

@@ -10,14 +10,6 @@ struct AnthropicController: Sendable {
     }
 
     @Sendable func messages(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        var request = request
-        let settings = context.settings
-        let body = try await request.collectBody(limit: settings.maxBodyBytes)
-        do {
-            let chat = try AnthropicMessagesRequest(body, conversationID: request.headers[.xConversationID], limits: settings.inputLimits)
-            return try await turns.respond(to: chat.turn, request: request, context: context) { AnthropicEvents(metadata: $0, model: chat.model) }
-        } catch {
-            return AnthropicError(error).response
-        }
+        try await turns.answer(request, context: context, as: AnthropicMessagesRequest.self, errors: AnthropicError.self)
     }
 }

@@ -5,7 +5,7 @@ import PatchbayJSON
 
 /// An error in Anthropic's shape, `{"type":"error","error":{"type","message"}}`, with Anthropic's
 /// statuses, so the SDK raises its own exception class.
-struct AnthropicError: Error {
+struct AnthropicError: DoorError {
     let status: HTTPResponse.Status
     let type: String
     let message: String
@@ -28,30 +28,8 @@ struct AnthropicError: Error {
         }
     }
 
-    init(_ error: TurnError) { self.init(APIError(error)) }
-
     /// `{"type":"error","error":{…}}`.
     var body: String {
         #"{"type":"error","error":{"type":""# + type + #"","message":"# + JSONText.string(message) + "}}"
-    }
-
-    var response: Response {
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-/// On the Anthropic door's routes: whatever is refused inside (authentication included) reaches
-/// the client in Anthropic's error shape.
-struct AnthropicErrorMiddleware: RouterMiddleware {
-    typealias Context = PatchbayRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            return AnthropicError(RequestIDMiddleware.apiError(for: error, logger: context.logger)).response
-        }
     }
 }

@@ -4,11 +4,15 @@ import PatchbayPluginHost
 /// A `POST /v1/messages` body, in Anthropic's Messages format, as a turn. `model` names an
 /// assistant (or an alias); `max_tokens` is required, as Anthropic requires it; `system` becomes
 /// the conversation's leading system message. Tools, images and extended thinking are refused.
-struct AnthropicMessagesRequest {
+struct AnthropicMessagesRequest: DoorRequest {
     /// The model the client named, echoed in the reply.
     var model: String
     /// The turn it asks for.
     var turn: TurnRequest
+
+    func encoder(for metadata: TurnMetadata) -> AnthropicEvents {
+        AnthropicEvents(metadata: metadata, model: model)
+    }
 
     static let unsupported = ["tools", "tool_choice", "thinking", "mcp_servers", "container"]
 

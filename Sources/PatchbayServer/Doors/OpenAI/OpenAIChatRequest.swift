@@ -5,13 +5,17 @@ import PatchbayPluginHost
 ///
 /// `model` names an assistant (or an alias). What this server cannot do yet (tools, images,
 /// audio, `n` > 1, logprobs, structured output) is refused with the member named, never dropped.
-struct OpenAIChatRequest {
+struct OpenAIChatRequest: DoorRequest {
     /// The model the client named, echoed in every reply.
     var model: String
     /// The turn it asks for.
     var turn: TurnRequest
     /// `stream_options.include_usage`: a last chunk with the usage.
     var includeUsage: Bool
+
+    func encoder(for metadata: TurnMetadata) -> OpenAIChunks {
+        OpenAIChunks(metadata: metadata, model: model, includeUsage: includeUsage)
+    }
 
     static let unsupported = ["tools", "tool_choice", "functions", "function_call", "audio", "prediction", "top_logprobs", "web_search_options"]
 

@@ -18,17 +18,7 @@ struct OpenAIController: Sendable {
     }
 
     @Sendable func completions(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        var request = request
-        let settings = context.settings
-        let body = try await request.collectBody(limit: settings.maxBodyBytes)
-        do {
-            let chat = try OpenAIChatRequest(body, conversationID: request.headers[.xConversationID], limits: settings.inputLimits)
-            return try await turns.respond(to: chat.turn, request: request, context: context) {
-                OpenAIChunks(metadata: $0, model: chat.model, includeUsage: chat.includeUsage)
-            }
-        } catch {
-            return OpenAIError(error).response
-        }
+        try await turns.answer(request, context: context, as: OpenAIChatRequest.self, errors: OpenAIError.self)
     }
 
     @Sendable func models(request: Request, context: PatchbayRequestContext) async throws -> Response {

@@ -5,7 +5,7 @@ import PatchbayJSON
 
 /// An error in OpenAI's shape, `{"error":{"message","type","param","code"}}`, with OpenAI's
 /// statuses, so each SDK raises its own exception class (NotFoundError, RateLimitError, …).
-struct OpenAIError: Error {
+struct OpenAIError: DoorError {
     let status: HTTPResponse.Status
     let type: String
     let code: String?
@@ -33,31 +33,9 @@ struct OpenAIError: Error {
         }
     }
 
-    init(_ error: TurnError) { self.init(APIError(error)) }
-
     /// `{"error":{…}}`.
     var body: String {
         #"{"error":{"message":"# + JSONText.string(message) + #","type":""# + type + #"","param":"#
             + JSONText.stringOrNull(param) + #","code":"# + JSONText.stringOrNull(code) + "}}"
-    }
-
-    var response: Response {
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-}
-
-/// On the OpenAI door's routes: whatever is refused inside (authentication included) reaches
-/// the client in OpenAI's error shape.
-struct OpenAIErrorMiddleware: RouterMiddleware {
-    typealias Context = PatchbayRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            return OpenAIError(RequestIDMiddleware.apiError(for: error, logger: context.logger)).response
-        }
     }
 }
