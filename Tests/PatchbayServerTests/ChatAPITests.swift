@@ -39,7 +39,7 @@ struct ChatAPITests {
 
                 data: {"content":" world","done":false}
 
-                data: {"content":"","done":true,"requestId":"req-1","assistantType":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":2,"outputTokens":2,"totalTokens":4},"finishReason":"stop"}
+                data: {"content":"","done":true,"requestId":"req-1","assistantType":"default","assistantId":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":2,"outputTokens":2,"totalTokens":4},"finishReason":"stop"}
 
 
                 """)
@@ -57,7 +57,7 @@ struct ChatAPITests {
 
                 data: {"content":" there","done":false}
 
-                data: {"content":"","done":true,"requestId":"req-2","assistantType":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7},"finishReason":"stop"}
+                data: {"content":"","done":true,"requestId":"req-2","assistantType":"default","assistantId":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7},"finishReason":"stop"}
 
 
                 """)
@@ -70,7 +70,7 @@ struct ChatAPITests {
             let response = try await post(client, #"{"message":"plain \"quoted\" reply","stream":false}"#, headers: [.xRequestID: "req-3"])
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")
-            #expect(String(buffer: response.body) == #"{"content":"plain \"quoted\" reply","message":"plain \"quoted\" reply","done":true,"requestId":"req-3","assistantType":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":3,"outputTokens":3,"totalTokens":6},"finishReason":"stop"}"#)
+            #expect(String(buffer: response.body) == #"{"content":"plain \"quoted\" reply","message":"plain \"quoted\" reply","done":true,"requestId":"req-3","assistantType":"default","assistantId":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":3,"outputTokens":3,"totalTokens":6},"finishReason":"stop"}"#)
         }
     }
 
@@ -175,7 +175,7 @@ struct ChatAPITests {
 
                 data: {"content":"part1 ","done":false}
 
-                data: {"content":"","done":true,"error":{"message":"The AI provider returned an error. Please try again.","code":"PROVIDER_ERROR"},"requestId":"req-4","assistantType":"scripted","provider":"scripted","model":"minimal-1"}
+                data: {"content":"","done":true,"error":{"message":"The AI provider returned an error. Please try again.","code":"PROVIDER_ERROR"},"requestId":"req-4","assistantType":"scripted","assistantId":"scripted","provider":"scripted","model":"minimal-1"}
 
 
                 """)

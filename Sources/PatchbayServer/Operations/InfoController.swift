@@ -19,14 +19,24 @@ struct InfoController: Sendable {
 
     func addRoutes(to router: some RouterMethods<PatchbayRequestContext>, api: some RouterMethods<PatchbayRequestContext>) {
         router.get("/health", use: health)
+        // 002's and 003's clients look for it under /api; public like /health.
+        router.get("/api/health", use: health)
         api.get("providers", use: providers)
         api.get("assistants", use: assistants)
+        api.get("models", use: models)
     }
 
     struct Health: Encodable {
         struct Plugin: Encodable { var name: String; var version: String }
         struct Provider: Encodable { var name: String; var plugin: String; var configured: Bool; var reason: String? }
+        /// `healthy`, or `degraded` when some provider cannot answer.
         var status: String
+        /// Always `patchbay` (004's clients read it).
+        var service = "patchbay"
+        /// When the answer was made (004's clients read it).
+        var timestamp: Date
+        /// Each provider by name: whether it can take calls (004's `providers_configured`).
+        var providersConfigured: [String: Bool]
         var version: String
         var uptimeSeconds: Double
         struct Stats: Encodable { var totalConversations: Int; var totalMessages: Int; var activeConversations: Int }
@@ -37,6 +47,11 @@ struct InfoController: Sendable {
         var lastReload: ReloadOutcome?
         /// Provider calls in flight now.
         var activeCalls: Int
+
+        enum CodingKeys: String, CodingKey {
+            case status, service, timestamp, version, uptimeSeconds, plugins, providers, stats, lastReload, activeCalls
+            case providersConfigured = "providers_configured"
+        }
     }
 
     @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
@@ -44,7 +59,9 @@ struct InfoController: Sendable {
         let uptime = startedAt.duration(to: .now)
         let health = Health(
             // "degraded": up, but some provider cannot answer; a load balancer may still route here.
-            status: routes.providers.allSatisfy(\.isConfigured) ? "ok" : "degraded",
+            status: routes.providers.allSatisfy(\.isConfigured) ? "healthy" : "degraded",
+            timestamp: Date(),
+            providersConfigured: Dictionary(routes.providers.map { ($0.name, $0.isConfigured) }, uniquingKeysWith: { first, _ in first }),
             version: PatchbayVersion.current,
             uptimeSeconds: uptime.seconds,
             plugins: routes.catalog.plugins.map { .init(name: $0.name, version: $0.version) },
@@ -105,5 +122,28 @@ struct InfoController: Sendable {
             .init(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
                   provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
         }))
+    }
+
+    struct Models: Encodable {
+        struct Model: Encodable {
+            var id: String; var name: String; var description: String
+            var provider: String; var model: String; var available: Bool
+        }
+        /// The assistants the caller may use, in file order.
+        var models: [Model]
+        /// The one a client should preselect: `default` if the caller may use it, else the first available.
+        var `default`: String?
+    }
+
+    /// `GET /api/models`: what a chat page's model dropdown needs — the assistants this caller's
+    /// key may use, with name, provider, model and whether each can answer now.
+    @Sendable func models(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        let allowed = context.settings.routes.assistants.filter { context.apiKey?.assistants?.contains($0.assistant.id) ?? true }
+        let models = allowed.map {
+            Models.Model(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
+                         provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
+        }
+        let preselected = models.first { $0.id == "default" && $0.available } ?? models.first(where: \.available)
+        return try JSONResponse.make(Models(models: models, default: preselected?.id))
     }
 }

@@ -37,6 +37,7 @@ struct ChatReply: TurnEventEncoder {
     private func members(_ summary: TurnSummary?) -> String {
         var members = #""requestId":"# + JSONText.string(metadata.requestID)
             + #","assistantType":"# + JSONText.string(metadata.assistant)
+            + #","assistantId":"# + JSONText.string(metadata.assistant)
             + #","provider":"# + JSONText.string(metadata.provider)
             + #","model":"# + JSONText.string(metadata.model)
         if let usage = summary?.usage {

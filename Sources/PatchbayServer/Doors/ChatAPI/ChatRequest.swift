@@ -7,8 +7,9 @@ import PatchbayPluginHost
 /// - `{"messages":[{"role","content"}], "stream", "assistantType"}` — OpenAI-style.
 /// - `{"message":"…", "history":[{"text","sender","timestamp"}], "assistantType"}` — widget-style.
 ///
-/// Fields a client might send to choose a provider, model or key (`provider`, `model`, …) are
-/// ignored: the operator decides those in providers.yaml.
+/// `provider` and `model` are hints, never orders: when `assistantType` is absent, a hint that is
+/// an assistant's id or alias picks that assistant; one that matches nothing is ignored and the
+/// default assistant answers. The operator decides provider, model and key in providers.yaml.
 public struct ChatRequest: Sendable, Equatable {
     /// The request's shape, as sent.
     public enum Shape: Sendable, Equatable {
@@ -18,8 +19,10 @@ public struct ChatRequest: Sendable, Equatable {
         case messageAndHistory
     }
 
-    /// The assistant asked for; `default` when absent.
-    public var assistantType: String
+    /// The assistant asked for, if the client named one.
+    public var assistantType: String?
+    /// The client's `provider` and `model` hints, in that order.
+    public var hints: [String] = []
     /// Whether to stream; `true` when absent.
     public var stream: Bool
     /// The conversation, oldest first, ending with the newest user message.
@@ -31,7 +34,7 @@ public struct ChatRequest: Sendable, Equatable {
 
     /// Creates a request.
     public init(
-        assistantType: String = "default", stream: Bool = true, messages: [ChatMessage], shape: Shape = .messages,
+        assistantType: String? = nil, stream: Bool = true, messages: [ChatMessage], shape: Shape = .messages,
         conversationID: String? = nil
     ) {
         self.assistantType = assistantType
@@ -45,9 +48,15 @@ public struct ChatRequest: Sendable, Equatable {
     /// only when the client names a conversation (without one it stays stateless).
     public var isConversational: Bool { conversationID != nil || shape == .messageAndHistory }
 
+    /// The assistant that answers: the one named, else the first hint that is an assistant's
+    /// id or alias, else `default`.
+    func assistant(in routes: RouteTable) -> String {
+        assistantType ?? hints.first { routes.assistant(named: $0) != nil } ?? "default"
+    }
+
     /// The turn this body asks for.
-    var turnRequest: TurnRequest {
-        TurnRequest(assistant: assistantType, messages: messages, conversationID: conversationID,
+    func turnRequest(routes: RouteTable) -> TurnRequest {
+        TurnRequest(assistant: assistant(in: routes), messages: messages, conversationID: conversationID,
                     storesConversation: isConversational, stream: stream)
     }
 }
@@ -60,6 +69,8 @@ extension ChatRequest {
         var assistantType: String?
         var stream: Bool?
         var conversationId: String?
+        var provider: String?
+        var model: String?
     }
 
     private struct WireMessage: Decodable {
@@ -89,11 +100,11 @@ extension ChatRequest {
             throw APIError(.invalidRequest, "The request body is not valid JSON.")
         }
 
-        let assistantType = wire.assistantType ?? "default"
-        guard !assistantType.isEmpty else {
+        if wire.assistantType?.isEmpty == true {
             throw APIError(.invalidRequest, "assistantType must not be empty.", field: "assistantType")
         }
-        var request = ChatRequest(assistantType: assistantType, stream: wire.stream ?? true, messages: [])
+        var request = ChatRequest(assistantType: wire.assistantType, stream: wire.stream ?? true, messages: [])
+        request.hints = [wire.provider, wire.model].compactMap { $0 }
         if let id = wire.conversationId {
             guard ConversationID.isValid(id) else {
                 throw APIError(.invalidRequest, "conversationId must be 1 to 128 of A-Z, a-z, 0-9, '-', '_' and '.'.", field: "conversationId")

@@ -837,7 +837,7 @@
       try {
         const response = await fetch(`${this.serverRoot}/health`, { headers: { Accept: 'application/json' } });
         const health = await response.json();
-        this.setStatus(response.ok && (health.status === 'ok' || health.status === 'degraded') ? 'online' : 'offline');
+        this.setStatus(response.ok && (health.status === 'healthy' || health.status === 'ok' || health.status === 'degraded') ? 'online' : 'offline');
       } catch {
         this.setStatus('offline');
       }
