@@ -1,6 +1,6 @@
 """schemathesis hooks for OpenAPIConformanceTests (loaded through SCHEMATHESIS_HOOKS).
 
-POST /api/chat has rules the OpenAPI document states in prose because JSON Schema cannot:
+POST /api/chat (and /api/chat/stream) has rules the OpenAPI document states in prose because JSON Schema cannot:
 - the last user message of `messages` must hold a non-whitespace character;
 - with a `conversationId`, the last message of `messages` must be the user's new message;
 - the body is at most `server.max_body_bytes` (262144 by default) bytes.
@@ -21,6 +21,8 @@ WHITE_SPACE = frozenset(
     for code in [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
 )
 MAX_BODY_BYTES = 262144
+# The widget API's two chat routes: the same body, the same rules.
+WIDGET_CHAT = ("POST /api/chat", "POST /api/chat/stream")
 
 
 def prose_rule_refusal(body):
@@ -62,14 +64,14 @@ def compatible_refusal(case, response):
 def filter_failure(context, failure, case, response):
     """Keep every failure but a refusal that a prose rule of the document explains."""
     label = case.operation.label
-    if not isinstance(failure, RejectedPositiveData) or label not in ("POST /api/chat", "POST /v1/chat/completions", "POST /v1/messages"):
+    if not isinstance(failure, RejectedPositiveData) or label not in (*WIDGET_CHAT, "POST /v1/chat/completions", "POST /v1/messages"):
         return True
     body = response.request.body or b""
     if isinstance(body, str):
         body = body.encode()
     if response.status_code == 413 and len(body) > MAX_BODY_BYTES:
         return False
-    if label != "POST /api/chat":
+    if label not in WIDGET_CHAT:
         return not compatible_refusal(case, response)
     expected = prose_rule_refusal(case.body)
     if expected is None or response.status_code != expected[0]:
