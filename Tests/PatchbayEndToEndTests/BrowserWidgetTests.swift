@@ -9,14 +9,8 @@ import Testing
 /// test fails, it is never skipped.
 @Suite("The chat widget in a real browser")
 struct BrowserWidgetTests {
-    /// The Python with Selenium: `PATCHBAY_BROWSER_PYTHON`, else the venv `make pydeps` makes.
-    static let python = ProcessInfo.processInfo.environment["PATCHBAY_BROWSER_PYTHON"]
-        ?? "\(TestPaths.repositoryRoot)/.build/pyenv/bin/python"
-
     @Test("stream, Stop, reload, XSS as text, Markdown, errors with Retry, keyboard, launcher, themes, 360 px, CSP")
     func widgetInChromium() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python),
-                     "no Python with Selenium at \(Self.python): run `make pydeps`")
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: apt-get install chromium chromium-driver")
         }
@@ -38,27 +32,11 @@ struct BrowserWidgetTests {
 
         // `make screenshots` keeps the pictures in docs/; otherwise they go with the temporary folder.
         let screenshots = ProcessInfo.processInfo.environment["PATCHBAY_SCREENSHOTS"] ?? directory.path
-        let run = try await ChildProcess.run(Self.python, [
-            "\(TestPaths.repositoryRoot)/Tests/Browser/widget_test.py",
-            "--base-url", "http://127.0.0.1:\(server.port)", "--screenshots", screenshots,
-        ], deadline: 240)
-
-        let resultLine = run.output.split(separator: "\n").last { $0.hasPrefix("RESULT ") }
-        let result = try #require(resultLine.flatMap { try? JSONDecoder().decode(BrowserResult.self, from: Data($0.dropFirst(7).utf8)) },
-                                  "the browser script printed no result:\n\(run.output)")
-        print(run.output.split(separator: "\n").filter { $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ") }.joined(separator: "\n"))
-        #expect(run.status == 0, "the browser script failed:\n\(run.output)")
-        #expect(result.failed.isEmpty, "failed in the browser: \(result.failed)")
-        #expect(result.planned.count >= 18 && result.passed == result.planned, "not every planned check passed: \(result)")
+        try await ScriptedChecks.run("Tests/Browser/widget_test.py", ["--base-url", "http://127.0.0.1:\(server.port)", "--screenshots", screenshots],
+                                     what: "browser", atLeast: 18, deadline: 240)
         for name in ["widget-light.png", "widget-dark.png", "widget-mobile.png"] {
             let png = FileManager.default.contents(atPath: "\(screenshots)/\(name)") ?? Data()
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name) was not saved")
         }
-    }
-
-    struct BrowserResult: Decodable {
-        var planned: [String]
-        var passed: [String]
-        var failed: [String]
     }
 }

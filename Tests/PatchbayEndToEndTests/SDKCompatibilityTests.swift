@@ -11,8 +11,6 @@ struct SDKCompatibilityTests {
 
     @Test("plain and streamed replies with usage, model listing, each error as the SDK's own class, a stopped stream cancels the call")
     func sdks() async throws {
-        let python = BrowserWidgetTests.python
-        try #require(FileManager.default.isExecutableFile(atPath: python), "no Python with the SDKs at \(python): run `make pydeps`")
         let directory = try TemporaryDirectory()
         try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
         let config = try directory.write("""
@@ -34,15 +32,7 @@ struct SDKCompatibilityTests {
         let server = try await ServerProcess(config: config, environment: ["SDK_TEST_KEY": Self.key])
         defer { server.kill(SIGTERM) }
 
-        let run = try await ChildProcess.run(python, [
-            "\(TestPaths.repositoryRoot)/Tests/SDK/sdk_test.py", "--base-url", "http://127.0.0.1:\(server.port)", "--key", Self.key,
-        ], deadline: 180)
-        print(run.output.split(separator: "\n").filter { $0.hasPrefix("PASS ") || $0.hasPrefix("FAIL ") }.joined(separator: "\n"))
-        let resultLine = run.output.split(separator: "\n").last { $0.hasPrefix("RESULT ") }
-        let result = try #require(resultLine.flatMap { try? JSONDecoder().decode(BrowserWidgetTests.BrowserResult.self, from: Data($0.dropFirst(7).utf8)) },
-                                  "the SDK script printed no result:\n\(run.output)")
-        #expect(run.status == 0, "the SDK script failed:\n\(run.output)")
-        #expect(result.failed.isEmpty, "failed with the SDKs: \(result.failed)")
-        #expect(result.planned.count == 8 && result.passed == result.planned, "not every planned check passed: \(result)")
+        try await ScriptedChecks.run("Tests/SDK/sdk_test.py", ["--base-url", "http://127.0.0.1:\(server.port)", "--key", Self.key],
+                                     what: "SDK", atLeast: 8, deadline: 180)
     }
 }
