@@ -27,20 +27,23 @@ struct ChatBridgeTests {
     @Test("cancelling the consuming task cancels the plugin's call")
     func taskCancellationReachesPlugin() async throws {
         let recorder = LogRecorder()
-        let instance = try echoInstance(delay: 30, recorder: recorder)
-        let words = (1...50).map { "w\($0)" }.joined(separator: " ")
+        // 100 words at 500 ms: a window of 50 s for the consumer to start on a busy machine.
+        let instance = try echoInstance(delay: 500, recorder: recorder)
+        let words = (1...100).map { "w\($0)" }.joined(separator: " ")
         let events = try instance.startChat(requestJSON: request(words))
+        // The consuming task cancels itself once it has read a word: the cancellation lands on a
+        // task that is iterating, however late a busy machine schedules anything else.
         let consumer = Task {
             var count = 0
             for await event in events {
                 if case .delta = event { count += 1 }
+                if count == 1 { withUnsafeCurrentTask { $0?.cancel() } }
             }
             return count
         }
-        consumer.cancel()
-        let line = try await withDeadline { try await recorder.firstLine { $0.message.hasPrefix("echo: call cancelled after") } }
-        #expect(line.message != "echo: call cancelled after 50 words")
-        #expect(await consumer.value < 50)
+        let line = try await withDeadline(30) { try await recorder.firstLine { $0.message.hasPrefix("echo: call cancelled after") } }
+        #expect(line.message != "echo: call cancelled after 100 words")
+        #expect(await consumer.value < 100)
     }
 
     @Test("a start the plugin refuses throws and leaves nothing in flight")

@@ -61,7 +61,7 @@ package struct LiveHTTP {
 
     /// Asks `condition` again and again (each answer is a real request) until it holds or
     /// `seconds` pass. A bounded wait for the server to reach a state, not a sleep.
-    package static func eventually(_ seconds: Double = 10, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+    package static func eventually(_ seconds: Double = 30, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
         try await withDeadline(seconds) {
             while try await !condition() {
                 try await Task.sleep(for: .milliseconds(25))

@@ -127,9 +127,10 @@ package final class LogRecorder: Sendable {
     }
 }
 
-/// Fails (rather than hangs) when `operation` takes longer than `seconds`. A bound, not a sleep:
+/// Fails (rather than hangs) when `operation` takes longer than `seconds` (30 by default: a
+/// bound that only a failing run reaches, generous for a loaded 2-core CI machine). A bound, not a sleep:
 /// the operation finishes as soon as its own condition holds.
-package func withDeadline<T: Sendable>(_ seconds: Double = 10, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+package func withDeadline<T: Sendable>(_ seconds: Double = 30, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {
