@@ -30,7 +30,7 @@ struct GracefulShutdownTests {
             group.addTask {
                 // However this stream goes, the opener is not left waiting for it.
                 defer { firstSink.yield(index) }
-                let request = RawHTTPClient.post("/api/chat", json: #"{"message":"\#(message)","conversationId":"stream-\#(index)"}"#)
+                let request = RawHTTPClient.post("/api/chat", json: #"{"message":"\#(message)","conversationId":"stream-\#(index)","stream":true}"#)
                 return (index, try await RawHTTPClient.exchange(port: port, request: request) { inbound in
                     let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") || ($0.contains("\r\n\r\n") && !$0.hasPrefix("HTTP/1.1 200")) }
                     firstSink.yield(index)

@@ -166,7 +166,7 @@ struct LiveReloadTests {
             // A slow stream (100 words, 40 ms apart) starts on version 1.0.0 ...
             let words = (1...100).map { "w\($0)" }.joined(separator: " ")
             let started = AsyncStream<Void>.makeStream()
-            async let stream = RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)) { inbound in
+            async let stream = RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","stream":true}"#)) { inbound in
                 let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") }
                 started.continuation.yield()
                 let text = try await head + RawHTTPClient.read(&inbound) { $0.contains(#""done":true"#) }

@@ -31,7 +31,7 @@ struct ServerProcessTests {
         // The third turn is acknowledged (its stream has begun) when the server dies.
         let head = try await RawHTTPClient.exchange(
             port: first.port,
-            request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","conversationId":"killed"}"#)
+            request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","conversationId":"killed","stream":true}"#)
         ) { inbound in
             let text = try await RawHTTPClient.read(&inbound) { $0.contains(#""content":"w1""#) }
             first.kill(SIGKILL)

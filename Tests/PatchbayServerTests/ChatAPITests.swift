@@ -46,11 +46,14 @@ struct ChatAPITests {
         }
     }
 
-    @Test("message + history shape: history goes to the plugin, the message is echoed")
+    @Test("message + history shape: history goes to the plugin; without stream it streams only for Accept: text/event-stream")
     func messageHistoryShapeStreams() async throws {
         try await withApp { client in
             let body = #"{"message":"hi there","history":[{"text":"earlier words","sender":"user","timestamp":1},{"text":"ok","sender":"assistant","timestamp":2}],"assistantType":"default"}"#
-            let response = try await post(client, body, headers: [.xRequestID: "req-2"])
+            let json = try await post(client, body, headers: [.xRequestID: "req-2"])
+            #expect(json.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(String(buffer: json.body) == #"{"content":"hi there","message":"hi there","done":true,"requestId":"req-2","assistantType":"default","assistantId":"default","provider":"echo","model":"echo-1","usage":{"inputTokens":5,"outputTokens":2,"totalTokens":7},"finishReason":"stop"}"#)
+            let response = try await post(client, body, headers: [.xRequestID: "req-2", .accept: "text/event-stream"])
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == """
                 data: {"content":"hi","done":false}
@@ -168,7 +171,7 @@ struct ChatAPITests {
     @Test("an error after the stream began is the last SSE event, with error and done")
     func errorMidStream() async throws {
         try await withApp { client in
-            let response = try await post(client, #"{"message":"fail-after:2:PROVIDER_ERROR","assistantType":"scripted"}"#, headers: [.xRequestID: "req-4"])
+            let response = try await post(client, #"{"message":"fail-after:2:PROVIDER_ERROR","assistantType":"scripted","stream":true}"#, headers: [.xRequestID: "req-4"])
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == """
                 data: {"content":"part0 ","done":false}

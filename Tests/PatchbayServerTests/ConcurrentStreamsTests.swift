@@ -73,7 +73,7 @@ struct ConcurrentStreamsTests {
                                                    extraAssistants: ProviderHost.assistant("paced", model: "fake:deltas=10,interval=40"))
             try await host.live { serverPort in
                 // Warm up: the instance's event thread and the pools exist before the baseline.
-                _ = try await RawHTTPClient.exchange(port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"warm","assistantType":"default"}"#)) {
+                _ = try await RawHTTPClient.exchange(port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"warm","assistantType":"default","stream":true}"#)) {
                     try await RawHTTPClient.read(&$0) { $0.contains(#""done":true"#) }
                 }
                 let baseline = try processThreadCount()
@@ -85,7 +85,7 @@ struct ConcurrentStreamsTests {
                         group.addTask {
                             try await RawHTTPClient.exchange(
                                 port: serverPort,
-                                request: RawHTTPClient.post("/api/chat", json: #"{"message":"s\#(index)","assistantType":"paced"}"#)
+                                request: RawHTTPClient.post("/api/chat", json: #"{"message":"s\#(index)","assistantType":"paced","stream":true}"#)
                             ) { inbound in
                                 let head: String
                                 do {

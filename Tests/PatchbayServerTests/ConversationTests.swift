@@ -132,7 +132,7 @@ struct ConversationTests {
             let response = try await client.chat(#"{"message":"fresh","assistantType":"quick","conversationId":"stale","stream":false}"#)
             #expect(try inputTokens(response) == 1)
             #expect(String(buffer: response.body).contains(#""conversationReset":true"#))
-            let streamed = try await client.chat(#"{"message":"again","assistantType":"quick","conversationId":"stale"}"#)
+            let streamed = try await client.chat(#"{"message":"again","assistantType":"quick","conversationId":"stale","stream":true}"#)
             #expect(!String(buffer: streamed.body).contains("conversationReset"), "only the turn that reset says so")
             let (_, body) = try await client.json("/api/conversations/stale")
             #expect((body["messages"] as? [[String: Any]])?.first?["content"] as? String == "old question")
@@ -165,7 +165,7 @@ struct ConversationTests {
         try await stored.host.live { port in
             _ = try await RawHTTPClient.exchange(
                 port: port,
-                request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","conversationId":"gone"}"#)
+                request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","conversationId":"gone","stream":true}"#)
             ) { inbound in
                 try await RawHTTPClient.read(&inbound) { $0.contains(#""content":" w2""#) }
             }

@@ -17,7 +17,7 @@ struct LiveServerTests {
         let words = (1...400).map { "w\($0)" }.joined(separator: " ")
         try await host.live { port in
             let firstBytes = try await RawHTTPClient.exchange(
-                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
+                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","stream":true}"#)
             ) { inbound in
                 // Read until the first delta frame, then hang up.
                 try await RawHTTPClient.read(&inbound) { $0.contains(#"data: {"content":"w1","done":false}"#) }
@@ -37,7 +37,7 @@ struct LiveServerTests {
         let words = (1...30).map { "w\($0)" }.joined(separator: " ")
         try await host.live { port in
             try await RawHTTPClient.exchange(
-                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)
+                port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","stream":true}"#)
             ) { inbound in
                 let head = try await RawHTTPClient.read(&inbound) { $0.contains(#""content":"w1""#) }
                 // 29 more words are 20 ms apart in the plugin: a buffering server would have sent

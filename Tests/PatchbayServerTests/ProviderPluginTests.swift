@@ -241,7 +241,7 @@ struct ProviderPluginTests {
                                                    extraAssistants: ProviderHost.assistant("slow", model: "fake:deltas=100,interval=20"))
             try await host.live { serverPort in
                 _ = try await RawHTTPClient.exchange(
-                    port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"slow"}"#)
+                    port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"slow","stream":true}"#)
                 ) { try await RawHTTPClient.read(&$0) { $0.contains(#""done":false"#) } }
                 try await withDeadline { await upstream.waitUntil { $0.contains(.clientDisconnected(path: "/v1/chat/completions")) } }
                 let sent = upstream.events.filter { if case .deltaSent = $0 { true } else { false } }.count

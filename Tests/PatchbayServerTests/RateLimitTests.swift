@@ -255,7 +255,7 @@ struct RateLimitTests {
                 let release = ArrivalBarrier(count: 1)
                 for _ in 0..<2 {
                     group.addTask {
-                        _ = try await RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow"}"#)) { inbound in
+                        _ = try await RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","stream":true}"#)) { inbound in
                             _ = try await RawHTTPClient.read(&inbound) { $0.contains(#""done":false"#) }
                             open.arrive()
                             await release.wait()
@@ -264,7 +264,7 @@ struct RateLimitTests {
                 }
                 await open.wait()
                 #expect(limiter.streams.count(for: "addr:127.0.0.1") == 2)
-                let refused = try await RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"third","assistantType":"default"}"#)) {
+                let refused = try await RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"third","assistantType":"default","stream":true}"#)) {
                     try await RawHTTPClient.read(&$0) { $0.hasSuffix("}") }
                 }
                 #expect(refused.hasPrefix("HTTP/1.1 429"))

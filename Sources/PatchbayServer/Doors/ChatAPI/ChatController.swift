@@ -16,7 +16,9 @@ struct ChatController: Sendable {
     func answer(_ request: Request, _ context: PatchbayRequestContext, alwaysStream: Bool) async throws -> Response {
         var request = request
         let settings = context.settings
-        var chat = try ChatRequest.decode(try await request.collectBody(limit: settings.maxBodyBytes), limits: settings.inputLimits)
+        let acceptsEventStream = request.headers[.accept]?.contains("text/event-stream") ?? false
+        var chat = try ChatRequest.decode(try await request.collectBody(limit: settings.maxBodyBytes), limits: settings.inputLimits,
+                                          acceptsEventStream: acceptsEventStream)
         if alwaysStream { chat.stream = true }
         do {
             return try await turns.respond(to: chat.turnRequest(routes: settings.routes), request: request, context: context, encoder: ChatReply.init)

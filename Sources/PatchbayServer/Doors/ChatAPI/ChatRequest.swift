@@ -23,7 +23,9 @@ public struct ChatRequest: Sendable, Equatable {
     public var assistantType: String?
     /// The client's `provider` and `model` hints, in that order.
     public var hints: [String] = []
-    /// Whether to stream; `true` when absent.
+    /// Whether to stream. When the client does not say: the `messages` shape streams (000's
+    /// contract), the `message` shape answers one JSON body (001 and 002 read `response.json()`)
+    /// unless its `Accept` header names `text/event-stream`.
     public var stream: Bool
     /// The conversation, oldest first, ending with the newest user message.
     public var messages: [ChatMessage]
@@ -84,7 +86,11 @@ extension ChatRequest {
     }
 
     /// Decodes and validates a body; every refusal names the field at fault.
-    public static func decode(_ body: ByteBuffer, limits: ChatInputLimits = ChatInputLimits()) throws(APIError) -> ChatRequest {
+    /// - Parameter acceptsEventStream: whether the request's `Accept` asks for Server-Sent
+    ///   Events, which makes a `message`-shaped body without `stream` stream.
+    public static func decode(
+        _ body: ByteBuffer, limits: ChatInputLimits = ChatInputLimits(), acceptsEventStream: Bool = false
+    ) throws(APIError) -> ChatRequest {
         guard body.readableBytes > 0 else {
             throw APIError(.invalidRequest, "The request body is empty; send a JSON object.")
         }
@@ -103,7 +109,7 @@ extension ChatRequest {
         if wire.assistantType?.isEmpty == true {
             throw APIError(.invalidRequest, "assistantType must not be empty.", field: "assistantType")
         }
-        var request = ChatRequest(assistantType: wire.assistantType, stream: wire.stream ?? true, messages: [])
+        var request = ChatRequest(assistantType: wire.assistantType, stream: wire.stream ?? (wire.message == nil || acceptsEventStream), messages: [])
         request.hints = [wire.provider, wire.model].compactMap { $0 }
         if let id = wire.conversationId {
             guard ConversationID.isValid(id) else {
