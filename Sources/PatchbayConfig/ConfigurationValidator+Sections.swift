@@ -2,7 +2,7 @@ import PatchbayJSON
 import PatchbayRateLimit
 
 extension ConfigurationValidator {
-    static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants", "auth", "limits", "logging"]
+    static let topLevelKeys = ["server", "plugins", "storage", "providers", "assistants", "auth", "limits", "logging", "models"]
     static let serverKeys = [
         "host", "port", "cors_origins", "max_body_bytes", "trusted_proxies", "max_message_chars", "max_messages",
         "header_timeout_ms", "body_timeout_ms", "max_streams_per_caller", "strict_transport_security",
@@ -46,6 +46,7 @@ extension ConfigurationValidator {
         let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()
         let limits = fields["limits"].map { self.limits(section: $0) } ?? .unlimited
         var logging = fields["logging"].map { self.logging($0) } ?? LoggingSettings()
+        let models = fields["models"].map { self.models($0) } ?? []
 
         if let port = self.environment["PORT"], !port.isEmpty {
             // PORT wins over the file, as container platforms expect.
@@ -62,7 +63,7 @@ extension ConfigurationValidator {
         self.applyEnvironment(to: &server, logging: &logging)
         return PatchbayConfiguration(
             source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants,
-            auth: auth, limits: limits, logging: logging
+            auth: auth, limits: limits, logging: logging, models: models
         )
     }
 

@@ -23,6 +23,8 @@ public struct PatchbayConfiguration: Sendable {
     public var limits: RateLimitPolicy
     /// How the server logs.
     public var logging: LoggingSettings
+    /// What clients are told about upstream models (`models:`), in file order.
+    public var models: [ModelDescription]
 
     /// Creates a configuration; tests and embedders use this to skip the file.
     public init(
@@ -34,7 +36,8 @@ public struct PatchbayConfiguration: Sendable {
         assistants: [AssistantSettings] = [],
         auth: AuthSettings = .init(),
         limits: RateLimitPolicy = .unlimited,
-        logging: LoggingSettings = .init()
+        logging: LoggingSettings = .init(),
+        models: [ModelDescription] = []
     ) {
         self.source = source
         self.server = server
@@ -45,11 +48,17 @@ public struct PatchbayConfiguration: Sendable {
         self.auth = auth
         self.limits = limits
         self.logging = logging
+        self.models = models
     }
 
     /// The provider declared under `providers:` with this key, if any.
     public func provider(named name: String) -> ProviderSettings? {
         self.providers.first { $0.name == name }
+    }
+
+    /// The description of an upstream model under `models:`, if the operator wrote one.
+    public func model(named name: String) -> ModelDescription? {
+        self.models.first { $0.id == name }
     }
 
     /// The assistant declared under `assistants:` with this key, if any.
