@@ -13,7 +13,7 @@ BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 # What building and running need: `make run` installs these and nothing else.
-APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config gcc libc6-dev
+APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-config gcc libc6-dev
 # What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
 # Python tools the tests drive. `make test` alone installs them.
 TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv
