@@ -4,7 +4,7 @@ POST /api/chat (and /api/chat/stream) has rules the OpenAPI document states in p
 - the last user message of `messages` must hold a non-whitespace character;
 - with a `conversationId`, the last message of `messages` must be the user's new message;
 - the body is at most `server.max_body_bytes` (262144 by default) bytes.
-The /v1 doors have two of the same kind: a turn stored in a conversation (`metadata.conversation_id`
+Seed 004's /api/v1 chat routes have only the body cap. The /v1 doors have two of the same kind: a turn stored in a conversation (`metadata.conversation_id`
 or `X-Conversation-ID`) must end with the user's message, and so must every `POST /v1/messages`.
 A body that breaks one is schema-valid, and the server refuses it (400 naming the field, or 413),
 which the positive_data_acceptance check reports. This hook drops exactly those reports: the
@@ -23,6 +23,8 @@ WHITE_SPACE = frozenset(
 MAX_BODY_BYTES = 262144
 # The widget API's two chat routes: the same body, the same rules.
 WIDGET_CHAT = ("POST /api/chat", "POST /api/chat/stream")
+# Seed 004's chat routes: their only prose rule is the body cap.
+API_V1_CHAT = ("POST /api/v1/chat/completion", "POST /api/v1/chat/stream")
 
 
 def prose_rule_refusal(body):
@@ -64,13 +66,15 @@ def compatible_refusal(case, response):
 def filter_failure(context, failure, case, response):
     """Keep every failure but a refusal that a prose rule of the document explains."""
     label = case.operation.label
-    if not isinstance(failure, RejectedPositiveData) or label not in (*WIDGET_CHAT, "POST /v1/chat/completions", "POST /v1/messages"):
+    if not isinstance(failure, RejectedPositiveData) or label not in (*WIDGET_CHAT, *API_V1_CHAT, "POST /v1/chat/completions", "POST /v1/messages"):
         return True
     body = response.request.body or b""
     if isinstance(body, str):
         body = body.encode()
     if response.status_code == 413 and len(body) > MAX_BODY_BYTES:
         return False
+    if label in API_V1_CHAT:
+        return True
     if label not in WIDGET_CHAT:
         return not compatible_refusal(case, response)
     expected = prose_rule_refusal(case.body)

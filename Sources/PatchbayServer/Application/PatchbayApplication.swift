@@ -155,9 +155,12 @@ func buildRouter(
     router.add(middleware: LiveSettingsMiddleware(settings: settings))
     router.add(middleware: AccessLogMiddleware(metrics: metrics))
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: GzipMiddleware())
     router.add(middleware: RateLimitMiddleware(limiter: limiter))
     router.add(middleware: CORSMiddleware())
 
+    // Seed 004's API: its own error shape, outside /api's (whose errors are the widget API's).
+    APIv1Controller(turns: turns).addRoutes(to: router.group("api/v1").add(middleware: DoorErrorMiddleware<APIv1Error>()).add(middleware: AuthMiddleware()))
     let api = router.group("api").add(middleware: AuthMiddleware())
     ChatController(turns: turns).addRoutes(to: api)
     conversations.addRoutes(to: api)

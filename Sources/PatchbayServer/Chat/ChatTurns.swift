@@ -89,9 +89,10 @@ public struct ChatTurns: Sendable {
 
     /// The assistant's route and live instance, if the caller may use it.
     private func resolve(_ request: TurnRequest, caller: TurnCaller, routes: RouteTable) throws(TurnError) -> (AssistantRoute, ProviderInstance) {
-        guard let route = routes.assistant(named: request.assistant) else {
+        let named = request.assistantIsHint && routes.assistant(named: request.assistant) == nil ? "default" : request.assistant
+        guard let route = routes.assistant(named: named) else {
             let known = routes.assistants.map(\.assistant.id).joined(separator: ", ")
-            throw TurnError(.notFound, "Unknown assistant '\(request.assistant)'. Available assistants: \(known).", field: "assistantType")
+            throw TurnError(.notFound, "Unknown assistant '\(named)'. Available assistants: \(known).", field: "assistantType")
         }
         if let allowed = caller.key?.assistants, !allowed.contains(route.assistant.id) {
             throw TurnError(.forbidden, "This API key may not use the assistant '\(route.assistant.id)'.", field: "assistantType")

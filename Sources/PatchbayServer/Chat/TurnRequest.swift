@@ -16,6 +16,9 @@ public struct TurnRequest: Sendable, Equatable {
     public var stream: Bool
     /// Generation parameters the client asked for (the assistant decides which apply).
     public var parameters: ClientParameters
+    /// Whether `assistant` is only a client's hint (seed 004's `model`): one that names no
+    /// assistant is ignored and `default` answers, instead of a 404.
+    public var assistantIsHint = false
 
     /// Creates a request.
     /// - Parameter assistant: an assistant's id, or one of its aliases.

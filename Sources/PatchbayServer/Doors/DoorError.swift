@@ -11,11 +11,22 @@ protocol DoorError: Error {
     var headers: HTTPFields { get }
     /// The JSON body.
     var body: String { get }
+    /// Gives the error the request's id, for shapes that carry it (seed 004's).
+    mutating func attach(requestID: String)
 }
 
 extension DoorError {
     /// The door's form of a turn's error.
     init(_ error: TurnError) { self.init(APIError(error)) }
+
+    mutating func attach(requestID: String) {}
+
+    /// The door's form of anything thrown while answering the request.
+    static func response(for error: any Error, context: PatchbayRequestContext) -> Response {
+        var shape = (error as? TurnError).map { Self($0) } ?? Self(RequestIDMiddleware.apiError(for: error, logger: context.logger))
+        shape.attach(requestID: context.requestID)
+        return shape.response
+    }
 
     var response: Response {
         var headers = headers
@@ -33,7 +44,7 @@ struct DoorErrorMiddleware<Shape: DoorError>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return Shape(RequestIDMiddleware.apiError(for: error, logger: context.logger)).response
+            return Shape.response(for: error, context: context)
         }
     }
 }
@@ -53,17 +64,20 @@ protocol DoorRequest {
 extension ChatTurns {
     /// A whole door's route: the body read within the live limit, decoded as `Wire`, the turn run
     /// and answered — and any refusal or failure in the door's own error shape.
+    /// - Parameter alwaysStream: streams whatever the body says (a door's streaming route).
     func answer<Wire: DoorRequest, Shape: DoorError>(
-        _ request: Request, context: PatchbayRequestContext, as wire: Wire.Type, errors shape: Shape.Type
+        _ request: Request, context: PatchbayRequestContext, as wire: Wire.Type, errors shape: Shape.Type, alwaysStream: Bool = false
     ) async throws -> Response {
         var request = request
         let settings = context.settings
         let body = try await request.collectBody(limit: settings.maxBodyBytes)
         do {
             let chat = try Wire(body, conversationID: request.headers[.xConversationID], limits: settings.inputLimits)
-            return try await respond(to: chat.turn, request: request, context: context, encoder: chat.encoder)
+            var turn = chat.turn
+            if alwaysStream { turn.stream = true }
+            return try await respond(to: turn, request: request, context: context, encoder: chat.encoder)
         } catch {
-            return Shape(error).response
+            return Shape.response(for: error, context: context)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import PatchbayRateLimit
@@ -19,16 +20,22 @@ struct RateLimitMiddleware: RouterMiddleware {
                                                    trustedProxies: context.settings.configuration.server.trustedProxies)
         do {
             var response = try await next(request, context)
-            await apply(to: &response.headers, context: context)
+            await apply(to: &response.headers, context: context, resetAsDate: Self.resetAsDate(request))
             return response
         } catch {
             var apiError = RequestIDMiddleware.apiError(for: error, logger: context.logger)
-            await apply(to: &apiError.headers, context: context)
+            await apply(to: &apiError.headers, context: context, resetAsDate: Self.resetAsDate(request))
             throw apiError
         }
     }
 
-    private func apply(to headers: inout HTTPFields, context: Context) async {
+    /// Seed 004's routes give `X-RateLimit-Reset` as a time (`2024-01-01T00:01:00Z`); the others
+    /// as epoch seconds, as GitHub's and most APIs' do.
+    private static func resetAsDate(_ request: Request) -> Bool {
+        request.uri.path.hasPrefix("/api/v1/")
+    }
+
+    private func apply(to headers: inout HTTPFields, context: Context, resetAsDate: Bool) async {
         let caller = context.caller
         if caller.apiKey == nil { context.requestLog.set("caller.id", .string(caller.address)) }
         var decision = caller.decision
@@ -37,12 +44,19 @@ struct RateLimitMiddleware: RouterMiddleware {
             decision = await limiter.status(key: caller.key, policy: policy, logger: context.logger)
         }
         for field in decision?.headerFields ?? [] {
-            if let name = HTTPField.Name(field.name) { headers[name] = field.value }
+            guard let name = HTTPField.Name(field.name) else { continue }
+            if resetAsDate, name == .xRateLimitReset, let epoch = Double(field.value) {
+                headers[name] = Date(timeIntervalSince1970: epoch).iso8601Seconds
+            } else {
+                headers[name] = field.value
+            }
         }
     }
 }
 
 extension HTTPField.Name {
+    /// `X-RateLimit-Reset`.
+    static let xRateLimitReset = Self("X-RateLimit-Reset")!
     /// `X-Forwarded-For`.
     static let xForwardedFor = Self("X-Forwarded-For")!
 }
