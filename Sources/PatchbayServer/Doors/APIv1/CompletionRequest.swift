@@ -35,7 +35,10 @@ struct CompletionRequest: DoorRequest {
             default:
                 throw TurnError(.invalidRequest, "\(entry.name("role")) must be user, assistant or system.", field: entry.name("role"))
             }
-            messages.append(ChatMessage(role: role, content: try entry.string("content") ?? ""))
+            guard let content = try entry.string("content") else {
+                throw TurnError(.invalidRequest, "\(entry.name("content")) is required: a string.", field: entry.name("content"))
+            }
+            messages.append(ChatMessage(role: role, content: content))
         }
         // The history and the new message together stay within server.max_messages.
         guard messages.count < limits.maxMessages else {

@@ -13,7 +13,8 @@ struct AnthropicEvents: TurnEventEncoder {
     let contentType = "application/json"
 
     init(metadata: TurnMetadata, model: String) {
-        id = "msg_" + metadata.requestID
+        // A client's X-Request-ID may hold any printable ASCII, quotes included.
+        id = JSONText.string("msg_" + metadata.requestID)
         self.model = JSONText.string(model)
     }
 
@@ -21,7 +22,7 @@ struct AnthropicEvents: TurnEventEncoder {
         var buffer = allocator.buffer(capacity: 256)
         if !started {
             started = true
-            Self.event("message_start", #"{"type":"message_start","message":{"id":""# + id + #"","type":"message","role":"assistant","model":"#
+            Self.event("message_start", #"{"type":"message_start","message":{"id":"# + id + #","type":"message","role":"assistant","model":"#
                        + model + #","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}"#, into: &buffer)
             Self.event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#, into: &buffer)
             Self.event("ping", #"{"type":"ping"}"#, into: &buffer)
@@ -43,7 +44,7 @@ struct AnthropicEvents: TurnEventEncoder {
 
     /// The whole reply as one `message`.
     func wholeReply(_ reply: TurnReply) -> ByteBuffer {
-        ByteBuffer(string: #"{"id":""# + id + #"","type":"message","role":"assistant","model":"# + model
+        ByteBuffer(string: #"{"id":"# + id + #","type":"message","role":"assistant","model":"# + model
             + #","content":[{"type":"text","text":"# + JSONText.string(reply.text) + #"}],"stop_reason":""#
             + Self.stopReason(reply.summary.finishReason) + #"","stop_sequence":null,"usage":"# + Self.usage(reply.summary.usage) + "}")
     }

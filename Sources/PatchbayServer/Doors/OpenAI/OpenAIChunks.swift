@@ -15,7 +15,8 @@ struct OpenAIChunks: TurnEventEncoder {
     let contentType = "application/json"
 
     init(metadata: TurnMetadata, model: String, includeUsage: Bool, created: Int = Int(Date().timeIntervalSince1970)) {
-        common = #""id":"chatcmpl-"# + metadata.requestID + #"","created":\#(created),"model":"# + JSONText.string(model)
+        // A client's X-Request-ID may hold any printable ASCII, quotes included.
+        common = #""id":"# + JSONText.string("chatcmpl-" + metadata.requestID) + #","created":\#(created),"model":"# + JSONText.string(model)
         self.includeUsage = includeUsage
     }
 
