@@ -209,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PatchbayStorageTests",
-            dependencies: ["PatchbayStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PatchbayStorage", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,9 @@ public struct Conversation: Sendable, Equatable {
     public var contextStartedAt: Date?
     /// How many messages the conversation holds, whether or not they are in the context.
     public var messageCount: Int
+    /// The id of the API key that created it; nil when authentication was off then (or for a
+    /// conversation stored before owners were kept).
+    public var owner: String?
 
     /// Creates a conversation value.
     public init(
@@ -22,7 +25,8 @@ public struct Conversation: Sendable, Equatable {
         createdAt: Date,
         updatedAt: Date,
         contextStartedAt: Date? = nil,
-        messageCount: Int = 0
+        messageCount: Int = 0,
+        owner: String? = nil
     ) {
         self.id = id
         self.assistantType = assistantType
@@ -30,5 +34,6 @@ public struct Conversation: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.contextStartedAt = contextStartedAt
         self.messageCount = messageCount
+        self.owner = owner
     }
 }

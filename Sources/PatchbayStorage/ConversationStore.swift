@@ -15,7 +15,8 @@ public protocol ConversationStore: Sendable {
     /// (a widget's history for a conversation the server did not know).
     ///
     /// Throws a ``StorageError/Code/conflict`` error if the id exists.
-    func createConversation(id: String, assistantType: String, seed: [NewMessage], at: Date) async throws -> Conversation
+    /// - Parameter owner: the id of the API key creating it, kept so that no other key can use it.
+    func createConversation(id: String, assistantType: String, seed: [NewMessage], at: Date, owner: String?) async throws -> Conversation
 
     /// Appends one message and commits it durably before returning (the user's message is stored BEFORE the provider
     /// is called). Updates the conversation's `updatedAt` (activity).
@@ -41,6 +42,13 @@ public protocol ConversationStore: Sendable {
 
     /// Counts for `/health`: total conversations, total messages, conversations active (updated) since `activeSince`.
     func statistics(activeSince: Date) async throws -> StoreStatistics
+}
+
+extension ConversationStore {
+    /// Creates a conversation with no owner (authentication off).
+    public func createConversation(id: String, assistantType: String, seed: [NewMessage], at: Date) async throws -> Conversation {
+        try await createConversation(id: id, assistantType: assistantType, seed: seed, at: at, owner: nil)
+    }
 }
 
 /// The limits every ``ConversationStore`` enforces on its arguments.

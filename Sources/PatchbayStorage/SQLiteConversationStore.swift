@@ -98,7 +98,7 @@ public final class SQLiteConversationStore: ConversationStore {
         }
     }
 
-    public func createConversation(id: String, assistantType: String, seed: [NewMessage], at: Date) async throws -> Conversation {
+    public func createConversation(id: String, assistantType: String, seed: [NewMessage], at: Date, owner: String?) async throws -> Conversation {
         try Validation.conversationID(id)
         try Validation.assistantType(assistantType)
         let createdAt = try StorageDate.milliseconds(at, name: "conversation date")
@@ -114,10 +114,10 @@ public final class SQLiteConversationStore: ConversationStore {
             let updatedAt = try seed.reduce(createdAt) { try max($0, StorageDate.milliseconds($1.createdAt)) }
             try db.execute(
                 sql: """
-                    INSERT INTO conversations (id, assistant_type, created_at, updated_at, message_count)
-                    VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO conversations (id, assistant_type, created_at, updated_at, message_count, owner)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [id, assistantType, createdAt, updatedAt, seed.count]
+                arguments: [id, assistantType, createdAt, updatedAt, seed.count, owner]
             )
             for message in seed {
                 try Self.insert(message, conversationID: id, db)
@@ -332,7 +332,7 @@ public final class SQLiteConversationStore: ConversationStore {
                 db,
                 sql: """
                     SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id,
-                        message_count
+                        message_count, owner
                     FROM conversations WHERE id = ?
                     """,
                 arguments: [id]
@@ -348,7 +348,8 @@ public final class SQLiteConversationStore: ConversationStore {
                 createdAt: StorageDate.date(milliseconds: try row.decode(forColumn: "created_at")),
                 updatedAt: StorageDate.date(milliseconds: try row.decode(forColumn: "updated_at")),
                 contextStartedAt: contextStartedAt.map(StorageDate.date(milliseconds:)),
-                messageCount: try row.decode(forColumn: "message_count")
+                messageCount: try row.decode(forColumn: "message_count"),
+                owner: try row.decode(forColumn: "owner")
             ),
             contextStartMessageID: try row.decode(forColumn: "context_start_message_id")
         )

@@ -6,7 +6,7 @@ import GRDB
 /// Never edit a shipped migration: append a new one with a new name.
 enum SQLiteSchema {
     /// The names of the migrations, in the order they run.
-    static let migrationNames = ["v1-conversations-and-messages"]
+    static let migrationNames = ["v1-conversations-and-messages", "v2-conversation-owner"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -49,6 +49,11 @@ enum SQLiteSchema {
                     CREATE INDEX messages_on_conversation_id_id ON messages(conversation_id, id);
                     """
             )
+        }
+        // The API key that created each conversation. Rows from before have none: with
+        // authentication on, only admin keys may read or delete them.
+        migrator.registerMigration("v2-conversation-owner") { db in
+            try db.execute(sql: "ALTER TABLE conversations ADD COLUMN owner TEXT")
         }
         return migrator
     }

@@ -43,7 +43,11 @@ public struct ChatTurns: Sendable {
         var conversation: ConversationTurn? = nil
         if request.storesConversation, let store {
             do {
-                conversation = try await ConversationTurn.begin(store: store, request: request, assistant: route.assistant, provider: route.provider.name)
+                conversation = try await ConversationTurn.begin(store: store, request: request, key: caller.key, assistant: route.assistant,
+                                                                provider: route.provider.name)
+            } catch let error as TurnError {
+                admission.slot?.release()
+                throw error
             } catch {
                 logger.error("conversation storage failed: \(error)")
                 admission.slot?.release()

@@ -41,7 +41,7 @@ struct ConversationController: Sendable {
         let conversation: Conversation
         let messages: MessagePage
         do {
-            guard let found = try await store.conversation(id: id) else { throw Self.notFound(id) }
+            guard let found = try await store.conversation(id: id), found.allows(context.apiKey, to: .read) else { throw Self.notFound(id) }
             conversation = found
             messages = try await store.messages(conversationID: id, page: page, limit: limit)
         } catch let error as APIError {
@@ -71,7 +71,10 @@ struct ConversationController: Sendable {
         let id = try conversationID(context)
         let deleted: Bool
         do {
+            guard let found = try await store.conversation(id: id), found.allows(context.apiKey, to: .delete) else { throw Self.notFound(id) }
             deleted = try await store.deleteConversation(id: id)
+        } catch let error as APIError {
+            throw error
         } catch {
             context.logger.error("conversation delete failed: \(error)")
             throw APIError(.internalError, "The conversation could not be deleted. Please try again.")

@@ -19,9 +19,11 @@ struct ConversationTurn: Sendable {
 
     /// Finds or creates the conversation, commits the user's message **before** the provider
     /// is called, and assembles the context.
+    /// - Parameter key: the caller's API key; another key's conversation is "not found".
     static func begin(
         store: any ConversationStore,
         request: TurnRequest,
+        key: AuthenticatedKey?,
         assistant: AssistantSettings,
         provider: String,
         now: Date = Date()
@@ -33,6 +35,10 @@ struct ConversationTurn: Sendable {
         var history: [StoredMessage] = []
 
         if let conversation = try await store.conversation(id: id) {
+            // Not 403: a key must not learn that another key's conversation exists.
+            guard conversation.allows(key, to: .continue) else {
+                throw TurnError(.notFound, "No conversation '\(id)'.", field: "conversationId")
+            }
             // The server is the memory: a known conversation ignores the client's copy of history.
             if now.timeIntervalSince(conversation.updatedAt) > TimeInterval(assistant.conversationTimeout) {
                 _ = try await store.resetContext(conversationID: id, at: now)
@@ -45,7 +51,7 @@ struct ConversationTurn: Sendable {
             let seed = request.messages.dropLast().map {
                 NewMessage(role: MessageRole($0.role), content: $0.content, createdAt: now, assistantType: assistant.id)
             }
-            _ = try await store.createConversation(id: id, assistantType: assistant.id, seed: Array(seed), at: now)
+            _ = try await store.createConversation(id: id, assistantType: assistant.id, seed: Array(seed), at: now, owner: key?.id)
             history = try await store.contextMessages(conversationID: id, limit: assistant.maxConversationLength)
         }
         try await store.append(
