@@ -7,11 +7,15 @@ public struct AuthSettings: Sendable {
     public var enabled: Bool
     /// The API keys, in file order; ids are unique.
     public var keys: [APIKeySettings]
+    /// Wrong keys an address may present in a minute before it gets 429 for the rest of that
+    /// minute (`max_failures_per_minute:`, default 10).
+    public var maxFailuresPerMinute: Int
 
     /// Creates auth settings.
-    public init(enabled: Bool = false, keys: [APIKeySettings] = []) {
+    public init(enabled: Bool = false, keys: [APIKeySettings] = [], maxFailuresPerMinute: Int = 10) {
         self.enabled = enabled
         self.keys = keys
+        self.maxFailuresPerMinute = maxFailuresPerMinute
     }
 }
 

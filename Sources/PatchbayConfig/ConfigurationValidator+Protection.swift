@@ -5,7 +5,7 @@ import PatchbayRateLimit
 /// No message here shows an API key, or what was written where a digest or a variable name
 /// belongs (it may be a key pasted in the wrong place).
 extension ConfigurationValidator {
-    static let authKeys = ["enabled", "keys"]
+    static let authKeys = ["enabled", "keys", "max_failures_per_minute"]
     static let apiKeyKeys = ["id", "sha256", "key_env", "assistants", "limits", "admin"]
     static let limitKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "tokens_per_day", "burst"]
     static let loggingKeys = ["level", "format", "include_message_text"]
@@ -216,6 +216,10 @@ extension ConfigurationValidator {
         let errorCount = self.errors.count
         if let enabled = self.boolean(fields["enabled"]?.unlessNull, in: scope) {
             settings.enabled = enabled
+        }
+        if let failures = self.integer(fields["max_failures_per_minute"]?.unlessNull, in: scope, range: 1...1_000_000,
+                                       expected: "an integer of at least 1") {
+            settings.maxFailuresPerMinute = failures
         }
         let expected = "a list of keys, each with an id and a sha256 or key_env"
         if let items = self.items(fields["keys"]?.unlessNull, in: scope, expected: expected) {

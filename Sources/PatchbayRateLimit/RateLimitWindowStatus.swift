@@ -71,7 +71,7 @@ public struct RateLimitWindowStatus: Sendable, Hashable {
     }
 
     /// A wait in whole seconds, rounded up, at least 1.
-    static func wholeSeconds(_ duration: Duration) -> Int {
+    public static func wholeSeconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components
         return Swift.max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
     }

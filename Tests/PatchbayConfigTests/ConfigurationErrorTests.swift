@@ -78,7 +78,7 @@ struct ConfigurationErrorTests {
     @Test("an empty file, or one with only comments or a bare '---', says so", arguments: ["", "# nothing yet\n", "---\n"])
     func emptyFile(text: String) {
         #expect(errorDescriptions(text) == [
-            "providers.yaml:1:1: the file is empty; expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging"
+            "providers.yaml:1:1: the file is empty; expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging, models"
         ])
         #expect(errors(text).first?.kind == .empty)
     }
@@ -86,7 +86,7 @@ struct ConfigurationErrorTests {
     @Test("a top level that is not a mapping says what it found")
     func topLevelList() {
         #expect(errorDescriptions("- openai\n- echo\n") == [
-            "providers.yaml:1:1: expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging, found list"
+            "providers.yaml:1:1: expected a top-level mapping with keys server, plugins, storage, providers, assistants, auth, limits, logging, models, found list"
         ])
     }
 
@@ -121,8 +121,8 @@ struct ConfigurationErrorTests {
         #expect(errorDescriptions(text) == [
             "providers.yaml:1:25: unknown key 'prot' in section 'server' (did you mean 'port'?); known keys: host, port, cors_origins, max_body_bytes, trusted_proxies, max_message_chars, max_messages, header_timeout_ms, body_timeout_ms, max_streams_per_caller, strict_transport_security, shutdown_grace_ms",
             "providers.yaml:2:11: unknown key 'dir' in section 'plugins'; known keys: directory",
-            "providers.yaml:3:1: unknown key 'asistants' at the top level (did you mean 'assistants'?); known keys: server, plugins, storage, providers, assistants, auth, limits, logging",
-            "providers.yaml:4:1: unknown key 'metrics' at the top level; known keys: server, plugins, storage, providers, assistants, auth, limits, logging",
+            "providers.yaml:3:1: unknown key 'asistants' at the top level (did you mean 'assistants'?); known keys: server, plugins, storage, providers, assistants, auth, limits, logging, models",
+            "providers.yaml:4:1: unknown key 'metrics' at the top level; known keys: server, plugins, storage, providers, assistants, auth, limits, logging, models",
         ])
     }
 

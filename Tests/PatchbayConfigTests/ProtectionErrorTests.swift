@@ -132,11 +132,11 @@ struct AuthErrorTests {
     @Test("auth must be a mapping of known keys, and enabled a bool")
     func authShape() {
         #expect(errorDescriptions("auth: [widget]\n") == [
-            "providers.yaml:1:7: 'auth' must be a mapping with keys enabled, keys, found list"
+            "providers.yaml:1:7: 'auth' must be a mapping with keys enabled, keys, max_failures_per_minute, found list"
         ])
         #expect(errorDescriptions("auth: {enabled: yes, key: []}\n") == [
             #"providers.yaml:1:17: auth: enabled must be true or false, found string "yes""#,
-            "providers.yaml:1:22: unknown key 'key' in section 'auth' (did you mean 'keys'?); known keys: enabled, keys",
+            "providers.yaml:1:22: unknown key 'key' in section 'auth' (did you mean 'keys'?); known keys: enabled, keys, max_failures_per_minute",
         ])
     }
 

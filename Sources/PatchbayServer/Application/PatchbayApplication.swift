@@ -160,17 +160,18 @@ func buildRouter(
     router.add(middleware: CORSMiddleware())
 
     // Seed 004's API: its own error shape, outside /api's (whose errors are the widget API's).
-    APIv1Controller(turns: turns).addRoutes(to: router.group("api/v1").add(middleware: DoorErrorMiddleware<APIv1Error>()).add(middleware: AuthMiddleware()))
-    let api = router.group("api").add(middleware: AuthMiddleware())
+    let auth = AuthMiddleware(failures: AuthFailureLimiter(metrics: metrics))
+    APIv1Controller(turns: turns).addRoutes(to: router.group("api/v1").add(middleware: DoorErrorMiddleware<APIv1Error>()).add(middleware: auth))
+    let api = router.group("api").add(middleware: auth)
     ChatController(turns: turns).addRoutes(to: api)
     conversations.addRoutes(to: api)
     RateLimitController(limiter: limiter).addRoutes(to: api)
     info.addRoutes(to: router, api: api)
 
-    OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<OpenAIError>()).add(middleware: AuthMiddleware()))
-    AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<AnthropicError>()).add(middleware: AuthMiddleware()))
+    OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<OpenAIError>()).add(middleware: auth))
+    AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<AnthropicError>()).add(middleware: auth))
 
-    let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
+    let admin = router.group("admin").add(middleware: auth).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)
 
     WidgetController(assets: .bundled).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))

@@ -70,6 +70,16 @@ public final class PatchbayMetrics: Sendable {
 
     /// A request was refused by a rate limit.
     /// - Parameter limit: which limit: a window's name (`minute`, `tokens_per_day`, …) or `streams`.
+    /// A wrong API key was presented.
+    func authenticationFailed() {
+        Counter(label: "patchbay_auth_failures_total", factory: factory).increment()
+    }
+
+    /// An address was refused for too many wrong keys.
+    func authenticationThrottled() {
+        Counter(label: "patchbay_auth_throttled_total", factory: factory).increment()
+    }
+
     func rateLimitRefused(limit: String) {
         Counter(label: "patchbay_rate_limit_refusals_total", dimensions: [("limit", limit)], factory: factory).increment()
     }

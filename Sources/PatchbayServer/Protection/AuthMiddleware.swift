@@ -1,24 +1,39 @@
 import HTTPTypes
 import Hummingbird
 import PatchbayConfig
+import PatchbayRateLimit
 
 /// On the route groups it guards (`/api`, `/admin`), when `auth.enabled`: every request must
 /// present a key, `Authorization: Bearer <key>` or `X-API-Key: <key>`; 401 UNAUTHORIZED without a
 /// valid one. The keys are the request's live settings', so a reload that adds a key or turns
 /// auth on applies to the next request. The key's id becomes the caller id; which assistants it
-/// may use is checked by the chat turn (403 FORBIDDEN).
+/// may use is checked by the chat turn (403 FORBIDDEN). Wrong keys are counted per client
+/// address (see ``AuthFailureLimiter``).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
+
+    let failures: AuthFailureLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let keys = context.settings.keys
         guard keys.enabled else {
             return try await next(request, context)
         }
+        // The address as resolved through trusted_proxies by the rate-limit middleware.
+        let address = context.caller.address
+        let limit = context.settings.configuration.auth.maxFailuresPerMinute
+        if let wait = failures.wait(for: address, limit: limit) {
+            var error = APIError(.rateLimited, "Too many wrong API keys from this address; try again later.")
+            error.headers[.retryAfter] = String(RateLimitWindowStatus.wholeSeconds(wait))
+            throw error
+        }
         guard let presented = Self.presentedKey(request.headers) else {
             throw APIError(.unauthorized, "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>.")
         }
         guard let key = keys.authenticate(presented) else {
+            if failures.recordFailure(from: address, limit: limit) {
+                context.logger.warning("too many wrong API keys; refusing the address for a minute", metadata: ["client.address": .string(address)])
+            }
             throw APIError(.unauthorized, "The API key is not valid.")
         }
         var context = context
