@@ -35,6 +35,23 @@ struct AdminReloadTests {
         }
     }
 
+    @Test("without auth, a public client forwarded by a trusted proxy on this machine is refused; the machine itself is not")
+    func forwardedClient() async throws {
+        let deployment = try EchoDeployment(config: Self.yaml + "\nserver: {trusted_proxies: [127.0.0.1/32]}")
+        let logger = LogRecorder().logger()
+        let libraries = PluginLibraryCache()
+        let routes = try PatchbayLauncher.routes(configPath: deployment.config, environment: [:], libraries: libraries, logger: logger)
+        let host = TestHost(routes: routes, reloading: .init(configPath: deployment.config, libraries: libraries, watch: false,
+                                                             environment: { [:] }), logger: logger)
+        let (forwarded, local) = try await host.live { port in
+            let forwarded = try await rawStatus(port: port, request: RawHTTPClient.post("/admin/reload", json: "", headers: ["X-Forwarded-For": "8.8.8.8"]))
+            let local = try await rawStatus(port: port, request: RawHTTPClient.post("/admin/reload", json: ""))
+            return (forwarded, local)
+        }
+        #expect(forwarded == 403)
+        #expect(local == 200)
+    }
+
     @Test("with auth: no key 401, a key without admin 403, an admin key reloads")
     func adminKey() async throws {
         let auth = """

@@ -64,7 +64,8 @@ extension HTTPField.Name {
 }
 
 /// On `/admin`: with auth enabled, only a key marked `admin: true`; without auth, only a caller
-/// on this machine (a loopback address).
+/// on this machine: the client address as resolved through `trusted_proxies`, so that a reverse
+/// proxy on this machine does not make every caller it forwards look local.
 struct AdminAccessMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
@@ -74,7 +75,7 @@ struct AdminAccessMiddleware: RouterMiddleware {
                 throw APIError(.forbidden, "This API key may not use the admin endpoints (it needs admin: true).")
             }
         } else {
-            guard let peer = context.peerAddress, Self.isLoopback(peer) else {
+            guard Self.isLoopback(context.caller.address) else {
                 throw APIError(.forbidden, "The admin endpoints answer callers on this machine only, or an admin API key.")
             }
         }
