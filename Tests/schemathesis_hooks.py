@@ -10,6 +10,10 @@ A body that breaks one is schema-valid, and the server refuses it (400 naming th
 which the positive_data_acceptance check reports. This hook drops exactly those reports: the
 refusal must be the one the broken rule calls for, so a body refused for any other reason is
 still a failure. Every other check and every other failure stays as it is.
+
+GET /ws/chat is a WebSocket upgrade: schemathesis sends plain GETs, which the document answers with
+400 INVALID_REQUEST ("connect with a WebSocket client"), so that refusal of schema-valid data is
+dropped too, and only that one.
 """
 
 import schemathesis
@@ -62,10 +66,23 @@ def compatible_refusal(case, response):
     return (error.get("error") or {}).get("param") == "messages"
 
 
+def is_plain_get_refusal(response):
+    """Whether a GET /ws/chat answer is the one a request without upgrade headers gets."""
+    if response.status_code != 400:
+        return False
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return error.get("code") == "INVALID_REQUEST" and "WebSocket" in error.get("message", "")
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """Keep every failure but a refusal that a prose rule of the document explains."""
     label = case.operation.label
+    if label == "GET /ws/chat" and isinstance(failure, RejectedPositiveData):
+        return not is_plain_get_refusal(response)
     if not isinstance(failure, RejectedPositiveData) or label not in (*WIDGET_CHAT, *API_V1_CHAT, "POST /v1/chat/completions", "POST /v1/messages"):
         return True
     body = response.request.body or b""

@@ -8,6 +8,8 @@ extension ConfigurationValidator {
     static let authKeys = ["enabled", "keys", "max_failures_per_minute"]
     static let apiKeyKeys = ["id", "sha256", "key_env", "assistants", "limits", "admin"]
     static let limitKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "tokens_per_day", "burst"]
+    /// Limits of the top-level `limits:` section only: they count connections, not chat turns.
+    static let connectionLimitKeys = ["websocket_connections_per_minute"]
     static let loggingKeys = ["level", "format", "include_message_text"]
 
     static let expectedOrigin = #""*" or an origin such as https://shop.example (http or https, a host and an optional port, no path)"#
@@ -69,6 +71,15 @@ extension ConfigurationValidator {
         }
         if let streams = self.integer(fields["max_streams_per_caller"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
             settings.maxStreamsPerCaller = streams
+        }
+        if let bytes = self.integer(
+            fields["websocket_max_message_bytes"]?.unlessNull, in: scope, range: 1...ServerSettings.maximumMaxBodyBytes,
+            expected: "an integer from 1 to \(ServerSettings.maximumMaxBodyBytes)"
+        ) {
+            settings.webSocketMaxMessageBytes = bytes
+        }
+        if let chats = self.integer(fields["websocket_max_chats_per_socket"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
+            settings.webSocketMaxChatsPerSocket = chats
         }
         if let field = fields["strict_transport_security"]?.unlessNull, let value = self.string(field, in: scope) {
             if Self.isValidStrictTransportSecurity(value) {
@@ -170,12 +181,17 @@ extension ConfigurationValidator {
 
     // MARK: limits
 
-    /// The top-level `limits:` section.
-    mutating func limits(section: Field) -> RateLimitPolicy {
-        guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(Self.limitKeys.joined(separator: ", "))") else {
-            return .unlimited
+    /// The top-level `limits:` section: the per-caller policy, and `websocket_connections_per_minute` if set.
+    mutating func limits(section: Field) -> (RateLimitPolicy, webSocketConnectionsPerMinute: Int?) {
+        let known = Self.limitKeys + Self.connectionLimitKeys
+        guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(known.joined(separator: ", "))") else {
+            return (.unlimited, nil)
         }
-        return self.limits(entries, in: .section("limits"))
+        let scope = Scope.section("limits")
+        let fields = self.knownFields(of: entries, in: scope, known: known)
+        let connections = self.integer(fields["websocket_connections_per_minute"]?.unlessNull, in: scope, range: 1...Int.max,
+                                       expected: "an integer of at least 1")
+        return (self.policy(fields, in: scope), connections)
     }
 
     /// A `limits:` key inside an assistant or an auth key (`outer`); messages name it `limits.<key>`.
@@ -189,7 +205,10 @@ extension ConfigurationValidator {
     }
 
     private mutating func limits(_ entries: [YAMLMappingEntry], in scope: Scope) -> RateLimitPolicy {
-        let fields = self.knownFields(of: entries, in: scope, known: Self.limitKeys)
+        self.policy(self.knownFields(of: entries, in: scope, known: Self.limitKeys), in: scope)
+    }
+
+    private mutating func policy(_ fields: [String: Field], in scope: Scope) -> RateLimitPolicy {
         func limit(_ key: String) -> Int? {
             self.integer(fields[key]?.unlessNull, in: scope, range: 1...Int.max, expected: "an integer of at least 1")
         }

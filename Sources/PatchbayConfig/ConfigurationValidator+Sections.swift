@@ -6,7 +6,7 @@ extension ConfigurationValidator {
     static let serverKeys = [
         "host", "port", "cors_origins", "max_body_bytes", "trusted_proxies", "max_message_chars", "max_messages",
         "header_timeout_ms", "body_timeout_ms", "max_streams_per_caller", "strict_transport_security",
-        "shutdown_grace_ms",
+        "shutdown_grace_ms", "websocket_max_message_bytes", "websocket_max_chats_per_socket",
     ]
     static let pluginKeys = ["directory"]
     static let storageKeys = ["sqlite_path"]
@@ -44,7 +44,7 @@ extension ConfigurationValidator {
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
         let (assistants, assistantIDs) = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? ([], [])
         let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()
-        let limits = fields["limits"].map { self.limits(section: $0) } ?? .unlimited
+        let (limits, webSocketConnectionsPerMinute) = fields["limits"].map { self.limits(section: $0) } ?? (.unlimited, nil)
         var logging = fields["logging"].map { self.logging($0) } ?? LoggingSettings()
         let models = fields["models"].map { self.models($0) } ?? []
 
@@ -63,7 +63,8 @@ extension ConfigurationValidator {
         self.applyEnvironment(to: &server, logging: &logging)
         return PatchbayConfiguration(
             source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants,
-            auth: auth, limits: limits, logging: logging, models: models
+            auth: auth, limits: limits, webSocketConnectionsPerMinute: webSocketConnectionsPerMinute ?? PatchbayConfiguration.defaultWebSocketConnectionsPerMinute,
+            logging: logging, models: models
         )
     }
 

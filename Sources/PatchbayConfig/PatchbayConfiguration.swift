@@ -21,6 +21,9 @@ public struct PatchbayConfiguration: Sendable {
     public var auth: AuthSettings
     /// Limits per caller, unless an auth key or an assistant sets its own.
     public var limits: RateLimitPolicy
+    /// How many WebSocket connections one caller may open per UTC minute
+    /// (`limits.websocket_connections_per_minute:`, default 5 as 004 documents).
+    public var webSocketConnectionsPerMinute: Int
     /// How the server logs.
     public var logging: LoggingSettings
     /// What clients are told about upstream models (`models:`), in file order.
@@ -36,6 +39,7 @@ public struct PatchbayConfiguration: Sendable {
         assistants: [AssistantSettings] = [],
         auth: AuthSettings = .init(),
         limits: RateLimitPolicy = .unlimited,
+        webSocketConnectionsPerMinute: Int = PatchbayConfiguration.defaultWebSocketConnectionsPerMinute,
         logging: LoggingSettings = .init(),
         models: [ModelDescription] = []
     ) {
@@ -47,9 +51,13 @@ public struct PatchbayConfiguration: Sendable {
         self.assistants = assistants
         self.auth = auth
         self.limits = limits
+        self.webSocketConnectionsPerMinute = webSocketConnectionsPerMinute
         self.logging = logging
         self.models = models
     }
+
+    /// The default of `limits.websocket_connections_per_minute`: 004's "5 connections per minute".
+    public static let defaultWebSocketConnectionsPerMinute = 5
 
     /// The provider declared under `providers:` with this key, if any.
     public func provider(named name: String) -> ProviderSettings? {

@@ -32,6 +32,12 @@ public struct ServerSettings: Sendable {
     /// How long replies in flight may run on after SIGTERM before they are stopped, in ms
     /// (`shutdown_grace_ms:`, default 25000 — under the 30 s most orchestrators wait before SIGKILL).
     public var shutdownGraceMilliseconds: Int
+    /// The largest message a WebSocket client may send, in bytes (`websocket_max_message_bytes:`,
+    /// default 65536); a larger one closes the socket with 1009. Read at start-up: it is also
+    /// the frame decoder's limit.
+    public var webSocketMaxMessageBytes: Int
+    /// How many chats one WebSocket may have in flight at once (`websocket_max_chats_per_socket:`, default 8).
+    public var webSocketMaxChatsPerSocket: Int
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
@@ -51,6 +57,10 @@ public struct ServerSettings: Sendable {
     public static let defaultBodyTimeoutMilliseconds = 30_000
     /// The default of `shutdown_grace_ms`.
     public static let defaultShutdownGraceMilliseconds = 25_000
+    /// The default of `websocket_max_message_bytes`, 64 KiB: a chat message with a long history.
+    public static let defaultWebSocketMaxMessageBytes = 65_536
+    /// The default of `websocket_max_chats_per_socket`.
+    public static let defaultWebSocketMaxChatsPerSocket = 8
 
     /// Creates server settings.
     public init(
@@ -65,7 +75,9 @@ public struct ServerSettings: Sendable {
         bodyTimeoutMilliseconds: Int = ServerSettings.defaultBodyTimeoutMilliseconds,
         maxStreamsPerCaller: Int? = nil,
         strictTransportSecurity: String? = nil,
-        shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds
+        shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds,
+        webSocketMaxMessageBytes: Int = ServerSettings.defaultWebSocketMaxMessageBytes,
+        webSocketMaxChatsPerSocket: Int = ServerSettings.defaultWebSocketMaxChatsPerSocket
     ) {
         self.host = host
         self.port = port
@@ -79,5 +91,7 @@ public struct ServerSettings: Sendable {
         self.maxStreamsPerCaller = maxStreamsPerCaller
         self.strictTransportSecurity = strictTransportSecurity
         self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
+        self.webSocketMaxMessageBytes = webSocketMaxMessageBytes
+        self.webSocketMaxChatsPerSocket = webSocketMaxChatsPerSocket
     }
 }

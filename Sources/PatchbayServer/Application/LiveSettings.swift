@@ -1,5 +1,6 @@
 import Logging
 import PatchbayConfig
+import PatchbayRateLimit
 import Synchronization
 
 /// Everything that reloads live, as one immutable snapshot: providers, assistants and their
@@ -20,6 +21,10 @@ public struct LiveSettings: Sendable {
     public let maxBodyBytes: Int
     /// How many streams one caller may have open; nil: no cap.
     let maxStreamsPerCaller: Int?
+    /// How many chats one WebSocket may have in flight.
+    let webSocketMaxChatsPerSocket: Int
+    /// How many WebSocket connections one caller may open per minute.
+    let webSocketConnections: RateLimitPolicy
     /// The `Strict-Transport-Security` value to send, if any.
     let strictTransportSecurity: String?
 
@@ -35,6 +40,8 @@ public struct LiveSettings: Sendable {
         self.inputLimits = ChatInputLimits(maxMessageChars: server.maxMessageChars, maxMessages: server.maxMessages)
         self.maxBodyBytes = server.maxBodyBytes
         self.maxStreamsPerCaller = server.maxStreamsPerCaller
+        self.webSocketMaxChatsPerSocket = server.webSocketMaxChatsPerSocket
+        self.webSocketConnections = RateLimitPolicy(requestsPerMinute: routes.configuration.webSocketConnectionsPerMinute)
         self.strictTransportSecurity = server.strictTransportSecurity
     }
 }

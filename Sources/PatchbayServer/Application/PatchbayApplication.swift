@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import PatchbayPluginHost
 import PatchbayRateLimit
 import PatchbayStorage
@@ -116,21 +117,40 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
                               metrics: metrics, libraries: $0.libraries, environment: $0.environment, logger: logger)
     }
     let limiter = RateLimiter(store: options.rateLimitStore, now: options.clock)
+    let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls)
     let router = buildRouter(
         settings: settings, limiter: limiter, metrics: metrics,
-        turns: ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls),
+        turns: turns,
         info: InfoController(settings: settings, store: options.store, activeCalls: activeCalls, startedAt: .now),
         conversations: ConversationController(store: options.store),
-        operations: OperationsController(metrics: metrics, reloader: reloader)
+        operations: OperationsController(metrics: metrics, reloader: reloader),
+        webSocket: WebSocketController(turns: turns, limiter: limiter, metrics: metrics, settings: settings,
+                                       maxMessageBytes: startup.webSocketMaxMessageBytes)
     )
     let routes = router.routes.map { (method: $0.method, path: $0.path) }
     let onServerRunning = options.onServerRunning
+    let responder = router.buildResponder()
+    let headerTimeout = TimeAmount.milliseconds(Int64(startup.headerTimeoutMilliseconds))
     let http = Application(
-        router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [
-            SlowClientTimeoutHandler(headerTimeout: .milliseconds(Int64(startup.headerTimeoutMilliseconds)),
-                                     bodyTimeout: .milliseconds(Int64(startup.bodyTimeoutMilliseconds)), logger: logger)
-        ])),
+        responder: responder,
+        server: .http1WithWebSocketUpgrade(
+            http1: .init(additionalChannelHandlers: [
+                SlowClientTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: .milliseconds(Int64(startup.bodyTimeoutMilliseconds)), logger: logger)
+            ]),
+            // One frame may hold a whole message; an idle socket is pinged every 30 s and closed
+            // when a ping goes unanswered until the next.
+            webSocket: .init(maxFrameSize: startup.webSocketMaxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true),
+            firstHeadTimeout: headerTimeout,
+            upgradeResponder: { request, channel, logger in
+                // The router decides an upgrade like any request (auth, limits, logs); the route
+                // that accepts it leaves the socket's handler in the context.
+                var context = PatchbayRequestContext(source: .init(channel: channel, logger: logger))
+                let upgrade = WebSocketUpgrade()
+                context.webSocketUpgrade = upgrade
+                let response = (try? await responder.respond(to: request, context: context)) ?? Response(status: .internalServerError)
+                return (response, upgrade)
+            }
+        ),
         configuration: .init(address: .hostname(startup.host, port: startup.port), serverName: "patchbay"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? startup.port) },
         logger: logger
@@ -145,11 +165,13 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
 /// - `/api`: authentication; its chat door also refuses foreign origins;
 /// - `/v1`: the OpenAI- and Anthropic-compatible doors, each with its own error shape outside
 ///   authentication;
+/// - `/ws`: 004's WebSocket door, decided before the upgrade: foreign origins refused, the key
+///   taken from `?token=` too, the connection limit;
 /// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
 /// - `/`, `/widget`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
     settings: ReloadableSettings, limiter: RateLimiter, metrics: PatchbayMetrics, turns: ChatTurns,
-    info: InfoController, conversations: ConversationController, operations: OperationsController
+    info: InfoController, conversations: ConversationController, operations: OperationsController, webSocket: WebSocketController
 ) -> Router<PatchbayRequestContext> {
     let router = Router(context: PatchbayRequestContext.self)
     router.add(middleware: LiveSettingsMiddleware(settings: settings))
@@ -170,6 +192,9 @@ func buildRouter(
 
     OpenAIController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<OpenAIError>()).add(middleware: auth))
     AnthropicController(turns: turns).addRoutes(to: router.group("v1").add(middleware: DoorErrorMiddleware<AnthropicError>()).add(middleware: auth))
+    var queryTokenAuth = auth
+    queryTokenAuth.acceptsQueryToken = true
+    webSocket.addRoutes(to: router.group("ws").add(middleware: ForeignOriginRefusal()).add(middleware: queryTokenAuth))
 
     let admin = router.group("admin").add(middleware: auth).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)

@@ -1,7 +1,7 @@
 import PatchbayConfig
 
 /// What takes effect only when the server starts: where it listens, its connection timeouts,
-/// its shutdown grace, where conversations are stored, and how it logs. A reload that changes
+/// its shutdown grace, the WebSocket message cap, where conversations are stored, and how it logs. A reload that changes
 /// one of these says so in the log and leaves it as it is until the next restart.
 public struct StartupSettings: Sendable, Equatable {
     /// The address to bind.
@@ -14,6 +14,8 @@ public struct StartupSettings: Sendable, Equatable {
     public var bodyTimeoutMilliseconds: Int
     /// How long replies in flight may run on after SIGTERM, in ms.
     public var shutdownGraceMilliseconds: Int
+    /// The largest WebSocket message, in bytes: also the frame decoder's limit, set when the server starts.
+    public var webSocketMaxMessageBytes: Int
     /// providers.yaml's `storage:` section.
     public var storagePath: String
     /// providers.yaml's `logging:` section, as text (format and level).
@@ -31,6 +33,7 @@ public struct StartupSettings: Sendable, Equatable {
         self.headerTimeoutMilliseconds = server.headerTimeoutMilliseconds
         self.bodyTimeoutMilliseconds = server.bodyTimeoutMilliseconds
         self.shutdownGraceMilliseconds = server.shutdownGraceMilliseconds
+        self.webSocketMaxMessageBytes = server.webSocketMaxMessageBytes
         self.storagePath = configuration.storage.sqlitePath
         self.logging = "\(configuration.logging)"
         self.hostOverride = host
@@ -45,6 +48,7 @@ public struct StartupSettings: Sendable, Equatable {
         if headerTimeoutMilliseconds != other.headerTimeoutMilliseconds { changed.append("server.header_timeout_ms") }
         if bodyTimeoutMilliseconds != other.bodyTimeoutMilliseconds { changed.append("server.body_timeout_ms") }
         if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }
+        if webSocketMaxMessageBytes != other.webSocketMaxMessageBytes { changed.append("server.websocket_max_message_bytes") }
         if storagePath != other.storagePath { changed.append("storage") }
         if logging != other.logging { changed.append("logging") }
         return changed

@@ -17,6 +17,9 @@ public struct PatchbayRequestContext: RequestContext {
     public let peerAddress: String?
     /// The live settings this request reads from start to end, taken by ``LiveSettingsMiddleware``.
     var snapshot: LiveSettings?
+    /// Set on a request that asks for a WebSocket upgrade, where the accepting route leaves the
+    /// socket's handler; nil on every plain HTTP request.
+    var webSocketUpgrade: WebSocketUpgrade?
 
     /// Creates a context for a new request.
     public init(source: ApplicationRequestContextSource) {

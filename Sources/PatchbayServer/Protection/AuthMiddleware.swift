@@ -13,6 +13,9 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
     let failures: AuthFailureLimiter
+    /// Whether the key may also come as `?token=<key>`: for WebSocket clients (004's), since
+    /// browsers cannot set headers on a WebSocket handshake. The access log never shows a query.
+    var acceptsQueryToken = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let keys = context.settings.keys
@@ -27,8 +30,10 @@ struct AuthMiddleware: RouterMiddleware {
             error.headers[.retryAfter] = String(RateLimitWindowStatus.wholeSeconds(wait))
             throw error
         }
-        guard let presented = Self.presentedKey(request.headers) else {
-            throw APIError(.unauthorized, "An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>.")
+        let token = acceptsQueryToken ? request.uri.queryParameters["token"].map(String.init).flatMap { $0.isEmpty ? nil : $0 } : nil
+        guard let presented = Self.presentedKey(request.headers) ?? token else {
+            let ways = acceptsQueryToken ? "add ?token=<key> to the URL, or send" : "send"
+            throw APIError(.unauthorized, "An API key is required: \(ways) Authorization: Bearer <key> or X-API-Key: <key>.")
         }
         guard let key = keys.authenticate(presented) else {
             if failures.recordFailure(from: address, limit: limit) {

@@ -18,7 +18,7 @@ enum OriginPolicy {
     /// A cross-origin request's origin and whether the allow-list grants it; nil for a request
     /// that is not cross-origin.
     static func crossOrigin(_ request: Request, settings: LiveSettings) -> (origin: String, allowed: Bool)? {
-        guard let origin = request.headers[.origin], !isSameOrigin(origin, request: request) else { return nil }
+        guard let origin = request.headers[.origin], !isSameOrigin(origin, request: request), !isWebSocketClient(origin) else { return nil }
         let allowed = settings.allowedOrigins
         return (origin, allowed.contains("*") || allowed.contains(normalize(origin)))
     }
@@ -29,6 +29,14 @@ enum OriginPolicy {
         guard let host = request.head.authority ?? request.headers[hostField] else { return false }
         let normalized = normalize(origin)
         return normalized == "http://\(host.lowercased())" || normalized == "https://\(host.lowercased())"
+    }
+
+    /// `ws://host` or `wss://host`: what WebSocket client libraries send (hummingbird's, for one).
+    /// No browser page has such an origin (a page's is http, https or "null"), so it is no
+    /// browser's cross-origin call.
+    private static func isWebSocketClient(_ origin: String) -> Bool {
+        let origin = origin.lowercased()
+        return origin.hasPrefix("ws://") || origin.hasPrefix("wss://")
     }
 
     /// Origins compare case-insensitively, without a trailing slash.

@@ -29,12 +29,14 @@ struct APIv1Error: DoorError {
             + #""request_id":"# + JSONText.string(requestID) + #","timestamp":""# + Date().iso8601Seconds + #"","details":"# + details + "}"
     }
 
-    /// 004's code for one of the API's: the seed names eight; the others map to the nearest.
+    /// 004's code for one of the API's: the seed names eight; the others map to the nearest (an
+    /// unavailable provider is a provider error to 004's clients; a server on its way down, an
+    /// internal one).
     static func code(_ code: APIError.Code) -> String {
         switch code {
-        case .methodNotAllowed: "NOT_FOUND"
-        case .payloadTooLarge: "INVALID_REQUEST"
-        case .providerUnavailable, .shuttingDown: "PROVIDER_ERROR"
+        case .methodNotAllowed, .payloadTooLarge: "INVALID_REQUEST"
+        case .providerUnavailable: "PROVIDER_ERROR"
+        case .shuttingDown: "INTERNAL_ERROR"
         default: code.rawValue
         }
     }

@@ -21,7 +21,8 @@ struct CompletionRequest: DoorRequest {
     }
 
     /// Decodes 004's chat object; every refusal names the member at fault.
-    init(_ body: JSONRequestBody, limits: ChatInputLimits) throws(TurnError) {
+    /// - Parameter streamsByDefault: what an absent `stream` means (the WebSocket streams).
+    init(_ body: JSONRequestBody, limits: ChatInputLimits, streamsByDefault: Bool = false) throws(TurnError) {
         guard let message = try body.string("message"), !ChatRequest.isBlank(message) else {
             throw TurnError(.invalidRequest, "\(body.name("message")) is required: the user's message, not blank.", field: body.name("message"))
         }
@@ -56,7 +57,7 @@ struct CompletionRequest: DoorRequest {
             systemPrompt: try body.string("system_prompt")
         )
         let model = try body.string("model")
-        turn = TurnRequest(assistant: model ?? "default", messages: messages, stream: try body.bool("stream") ?? false,
+        turn = TurnRequest(assistant: model ?? "default", messages: messages, stream: try body.bool("stream") ?? streamsByDefault,
                            parameters: parameters)
         turn.assistantIsHint = true
     }
