@@ -105,7 +105,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The chat widget and its demo page (WidgetAssets), and the OpenAPI document
+            // The chat widget and its demo page (StaticAssets), and the OpenAPI document
             // (OpenAPIDocument): served from memory.
             resources: [.copy("Widget/Assets"), .copy("OpenAPI/openapi.json")],
             swiftSettings: swiftSettings

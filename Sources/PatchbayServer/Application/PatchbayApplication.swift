@@ -170,7 +170,7 @@ func buildRouter(
     let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)
 
-    WidgetController(assets: .bundled).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
+    WidgetController(assets: .widget).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
     OpenAPIController(document: .bundled).addRoutes(to: router)
     // Last: it wraps only what no route answered (405 with Allow when the path has other methods).
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (method: $0.method, path: $0.path) }))
