@@ -146,7 +146,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
 /// - `/v1`: the OpenAI- and Anthropic-compatible doors, each with its own error shape outside
 ///   authentication;
 /// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
-/// - `/`, `/widget`: the strict Content-Security-Policy of the pages the host serves.
+/// - `/`, `/widget`, `/chat`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
     settings: ReloadableSettings, limiter: RateLimiter, metrics: PatchbayMetrics, turns: ChatTurns,
     info: InfoController, conversations: ConversationController, operations: OperationsController
@@ -170,7 +170,9 @@ func buildRouter(
     let admin = router.group("admin").add(middleware: AuthMiddleware()).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)
 
-    WidgetController(assets: .widget).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
+    let pages = router.group().add(middleware: PageSecurityMiddleware())
+    WidgetController(assets: .widget).addRoutes(to: pages)
+    PageController.bundled.addRoutes(to: pages)
     OpenAPIController(document: .bundled).addRoutes(to: router)
     // Last: it wraps only what no route answered (405 with Allow when the path has other methods).
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (method: $0.method, path: $0.path) }))

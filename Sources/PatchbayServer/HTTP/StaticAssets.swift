@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The files of one of the target's resource folders (the widget and its demo page, and any other
-/// page the host serves), read once and kept in memory: a request never touches the file system, so
+/// The files of one of the target's resource folders (the widget and its demo page, the chat page,
+/// the API reference), read once and kept in memory: a request never touches the file system, so
 /// no request path can reach a file that is not one of these.
 struct StaticAssets: Sendable {
     /// One file, ready to send.
@@ -41,6 +41,7 @@ struct StaticAssets: Sendable {
         case "html": "text/html; charset=utf-8"
         case "svg": "image/svg+xml"
         case "png": "image/png"
+        case "webmanifest": "application/manifest+json"
         default: nil
         }
     }
