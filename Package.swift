@@ -105,9 +105,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The chat widget and its demo page, and the chat page (StaticAssets), and the OpenAPI
-            // document (OpenAPIDocument): served from memory.
-            resources: [.copy("Widget/Assets"), .copy("Pages/ChatPage"), .copy("OpenAPI/openapi.json")],
+            // The chat widget and its demo page, the chat page and the API reference (StaticAssets),
+            // and the OpenAPI document (OpenAPIDocument): served from memory.
+            resources: [.copy("Widget/Assets"), .copy("Pages/ChatPage"), .copy("Pages/DocsPage"), .copy("OpenAPI/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

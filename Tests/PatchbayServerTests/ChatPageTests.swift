@@ -8,8 +8,8 @@ import Testing
 
 @testable import PatchbayServer
 
-/// The `/chat` page (a PWA on `<chat-bot>`), as the host serves it.
-@Suite("The chat page, served by the host")
+/// The `/chat` page (a PWA on `<chat-bot>`) and the `/docs` API reference, as the host serves them.
+@Suite("The chat page and the API reference, served by the host")
 struct ChatPageTests {
     /// Every `src`/`href` of a page that names a file of this host (`/chat/app.js`, `/widget/chat-bot.js`).
     static func localReferences(in html: String) -> [String] {
@@ -19,8 +19,8 @@ struct ChatPageTests {
         }
     }
 
-    @Test("/chat: HTML under the strict CSP (with worker-src and manifest-src), no inline code, revalidated, ETag and 304, HEAD",
-          arguments: ["/chat"])
+    @Test("/chat and /docs: HTML under the strict CSP (with worker-src and manifest-src), no inline code, revalidated, ETag and 304, HEAD",
+          arguments: ["/chat", "/docs"])
     func pages(path: String) async throws {
         try await TestHost().test { client in
             let response = try await client.execute(uri: path, method: .get)
@@ -45,7 +45,7 @@ struct ChatPageTests {
         }
     }
 
-    @Test("every file a page links, and every module a script imports, is served", arguments: ["/chat"])
+    @Test("every file a page links, and every module a script imports, is served", arguments: ["/chat", "/docs"])
     func linkedFilesExist(path: String) async throws {
         try await TestHost().test { client in
             let html = String(buffer: try await client.execute(uri: path, method: .get).body)
@@ -131,6 +131,7 @@ struct ChatPageTests {
     @Test("the pages' files: their content types and the widget's cache lifetime", arguments: [
         ("/chat/app.js", "text/javascript; charset=utf-8"), ("/chat/chat.css", "text/css; charset=utf-8"),
         ("/chat/icon.svg", "image/svg+xml"), ("/chat/icon-192.png", "image/png"),
+        ("/docs/docs.js", "text/javascript; charset=utf-8"), ("/docs/docs.css", "text/css; charset=utf-8"),
     ])
     func files(path: String, type: String) async throws {
         try await TestHost().test { client in
@@ -143,14 +144,26 @@ struct ChatPageTests {
     }
 
     @Test("unknown names and traversal attempts are 404", arguments: [
-        "/chat/nothing.js", "/chat/..%2FPageController.swift", "/chat/%2e%2e%2f%2e%2e%2fPackage.swift", "/chat/README.md",
-        "/chat/sw.js/x",
+        "/chat/nothing.js", "/chat/..%2FPageController.swift", "/docs/%2e%2e%2f%2e%2e%2fPackage.swift", "/docs/README.md",
+        "/chat/sw.js/x", "/docs/nothing.css",
     ])
     func notFound(path: String) async throws {
         try await TestHost().test { client in
             let response = try await client.execute(uri: path, method: .get)
             #expect(response.status == .notFound, "\(path)")
             #expect(String(buffer: response.body).contains(#""code":"NOT_FOUND""#))
+        }
+    }
+
+    @Test("the API reference is rendered from /openapi.json, which documents the pages' routes")
+    func docs() async throws {
+        try await TestHost().test { client in
+            let script = String(buffer: try await client.execute(uri: "/docs/docs.js", method: .get).body)
+            #expect(script.contains("fetch('/openapi.json'"))
+        }
+        let operations = try ParsedOpenAPIDocument().operations
+        for path in ["/chat", "/chat/manifest.webmanifest", "/chat/sw.js", "/chat/{file}", "/docs", "/docs/{file}"] {
+            #expect(operations.contains("GET \(path)") && operations.contains("HEAD \(path)"), "\(path)")
         }
     }
 }

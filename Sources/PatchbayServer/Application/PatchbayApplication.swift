@@ -146,7 +146,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
 /// - `/v1`: the OpenAI- and Anthropic-compatible doors, each with its own error shape outside
 ///   authentication;
 /// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
-/// - `/`, `/widget`, `/chat`: the strict Content-Security-Policy of the pages the host serves.
+/// - `/`, `/widget`, `/chat`, `/docs`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
     settings: ReloadableSettings, limiter: RateLimiter, metrics: PatchbayMetrics, turns: ChatTurns,
     info: InfoController, conversations: ConversationController, operations: OperationsController

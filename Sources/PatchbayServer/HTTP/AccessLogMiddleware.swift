@@ -96,7 +96,7 @@ extension HTTPField.Name {
     static let referrerPolicy = Self("Referrer-Policy")!
 }
 
-/// On the pages the host serves (`/`, `/widget/…`, `/chat`): a strict Content-Security-Policy for their HTML.
+/// On the pages the host serves (`/`, `/widget/…`, `/chat`, `/docs`): a strict Content-Security-Policy for their HTML.
 struct PageSecurityMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 

@@ -2,17 +2,22 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The host's full pages, static files from memory like the widget's: `GET /chat`, the chat app
-/// (an installable PWA built on `<chat-bot>`), its web app manifest `/chat/manifest.webmanifest`,
-/// its service worker `/chat/sw.js` and its scripts, style and icons `/chat/:file`.
+/// The host's two full pages, static files from memory like the widget's:
+/// - `GET /chat`: the chat app (an installable PWA built on `<chat-bot>`), its web app manifest
+///   `/chat/manifest.webmanifest`, its service worker `/chat/sw.js` and its scripts, style and
+///   icons `/chat/:file`;
+/// - `GET /docs`: the interactive API reference, rendered in the browser from `/openapi.json`,
+///   and its scripts and style `/docs/:file`.
 ///
 /// `HEAD` of each too. Pages, the manifest and the service worker must be revalidated (`no-cache`),
 /// so a new version reaches an installed app at its next start; the rest is cached like the widget.
 struct PageController: Sendable {
     let chat: StaticAssets
+    let docs: StaticAssets
 
-    /// The chat app's files (`Pages/ChatPage`).
-    static let bundled = PageController(chat: StaticAssets(directory: StaticAssets.resourceDirectory("ChatPage")))
+    /// The chat app's files (`Pages/ChatPage`) and the API reference's (`Pages/DocsPage`).
+    static let bundled = PageController(chat: StaticAssets(directory: StaticAssets.resourceDirectory("ChatPage")),
+                                        docs: StaticAssets(directory: StaticAssets.resourceDirectory("DocsPage")))
 
     /// What must be revalidated each time: the entry points whose URLs never change.
     static let revalidate = "no-cache"
@@ -24,6 +29,7 @@ struct PageController: Sendable {
     func addRoutes(to router: some RouterMethods<PatchbayRequestContext>) {
         let routes: [(String, @Sendable (Request, PatchbayRequestContext) async throws -> Response)] = [
             ("/chat", chatPage), ("/chat/manifest.webmanifest", manifest), ("/chat/sw.js", serviceWorker), ("/chat/:file", chatFile),
+            ("/docs", docsPage), ("/docs/:file", docsFile),
         ]
         for (path, handler) in routes {
             router.get(RouterPath(path), use: handler)
@@ -46,6 +52,14 @@ struct PageController: Sendable {
 
     @Sendable func chatFile(request: Request, context: PatchbayRequestContext) async throws -> Response {
         try chat.response(for: try context.parameters.require("file"), request: request, cacheControl: WidgetController.cacheControl)
+    }
+
+    @Sendable func docsPage(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        try docs.response(for: "index.html", request: request, cacheControl: Self.revalidate)
+    }
+
+    @Sendable func docsFile(request: Request, context: PatchbayRequestContext) async throws -> Response {
+        try docs.response(for: try context.parameters.require("file"), request: request, cacheControl: WidgetController.cacheControl)
     }
 }
 
