@@ -70,10 +70,12 @@ test: pydeps
 	$(SWIFT) test --skip-build --filter PatchbayEndToEndTests 2>&1 | tee -a .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
 
-# Retakes docs/widget-{light,dark,mobile}.png with the browser test.
+# Retakes docs/widget-{light,dark,mobile}.png and docs/screenshots/{chat-light,chat-dark,chat-mobile,docs}.png
+# with the browser tests.
 screenshots: pydeps
 	$(SWIFT) build --build-tests
 	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter PatchbayEndToEndTests.BrowserWidgetTests
+	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter PatchbayEndToEndTests.BrowserChatPageTests
 
 # Redraws the chat page's PNG icons from its icon.svg, in headless Chromium.
 icons: pydeps
