@@ -20,7 +20,7 @@ TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 
-.PHONY: all deps test-deps pydeps build plugins run test check screenshots bench clean
+.PHONY: all deps test-deps pydeps build plugins run test check screenshots icons bench clean
 
 all: plugins
 
@@ -70,10 +70,16 @@ test: pydeps
 	$(SWIFT) test --skip-build --filter PatchbayEndToEndTests 2>&1 | tee -a .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
 
-# Retakes docs/widget-{light,dark,mobile}.png with the browser test.
+# Retakes docs/widget-{light,dark,mobile}.png and docs/screenshots/{chat-light,chat-dark,chat-mobile,docs}.png
+# with the browser tests.
 screenshots: pydeps
 	$(SWIFT) build --build-tests
 	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter PatchbayEndToEndTests.BrowserWidgetTests
+	PATCHBAY_SCREENSHOTS=$(CURDIR)/docs $(SWIFT) test --skip-build --filter PatchbayEndToEndTests.BrowserChatPageTests
+
+# Redraws the chat page's PNG icons from its icon.svg, in headless Chromium.
+icons: pydeps
+	$(PYENV)/bin/python Tests/Browser/render_icons.py
 
 # Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
 # Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.

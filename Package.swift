@@ -118,9 +118,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
-            // The chat widget and its demo page (WidgetAssets), and the OpenAPI document
-            // (OpenAPIDocument): served from memory.
-            resources: [.copy("Widget/Assets"), .copy("OpenAPI/openapi.json")],
+            // The chat widget and its demo page, the chat page and the API reference (StaticAssets),
+            // and the OpenAPI document (OpenAPIDocument): served from memory.
+            resources: [.copy("Widget/Assets"), .copy("Pages/ChatPage"), .copy("Pages/DocsPage"), .copy("OpenAPI/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

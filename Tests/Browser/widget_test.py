@@ -9,147 +9,27 @@ plugin and passes its address:
 The host's configuration must offer `support` (a provider with no key, listed first) and `demo`
 (echo with delay_ms, so replies stream word by word). Every check prints PASS or FAIL; the last
 line is `RESULT {"planned": [...], "passed": [...], "failed": [...]}`; the exit status is 0 only if all passed.
-Waits are bounded polls on a condition (WebDriverWait), never fixed sleeps.
+Waits are bounded polls on a condition (WebDriverWait), never fixed sleeps (browser_session.py).
 """
 
-import argparse
-import json
 import sys
-import traceback
 import urllib.request
 
-from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 15  # seconds, the bound of every wait
+from browser_session import WAIT, BrowserSession, Failure, expect, main
 
 XSS = "<img src=x onerror=alert(1)>"
 MARKDOWN = "**Bold** and _soft_ `x<y` [docs](https://example.com/docs) [bad](javascript:alert(1))\n```\nif a < b { print(\"<b>\") }\n```"
 LONG = " ".join(f"word{n}" for n in range(1, 61))
 
-# Helpers that run in the page: the widget's shadow root and what it shows.
-JS_HELPERS = """
-const bot = document.querySelector('chat-bot');
-const root = bot && bot.shadowRoot;
-const q = (s) => root && root.querySelector(s);
-const qa = (s) => root ? [...root.querySelectorAll(s)] : [];
-const visible = (e) => !!e && !e.hidden && e.getClientRects().length > 0;
-"""
 
-
-class Failure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class WidgetSession:
-    def __init__(self, base_url, screenshots):
-        self.base_url = base_url.rstrip("/")
-        self.screenshots = screenshots
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         "--window-size=1280,860", "--force-device-scale-factor=1", "--hide-scrollbars",
-                         "--lang=en-US", "--no-first-run", "--disable-extensions"):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-        self.driver.set_script_timeout(WAIT)
-        self.passed = []
-        self.failed = []
-        self.console = []
-
-    # -- plumbing
-
-    def js(self, body, *arguments):
-        return self.driver.execute_script(JS_HELPERS + body, *arguments)
-
-    def wait(self, description, condition, timeout=WAIT, poll=0.02):
-        try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=poll).until(lambda _: condition())
-        except TimeoutException:
-            raise Failure(f"timed out after {timeout} s waiting for {description}") from None
-
-    def cdp(self, command, parameters):
-        return self.driver.execute_cdp_cmd(command, parameters)
-
-    def check(self, name, function):
-        try:
-            function()
-            self.passed.append(name)
-            print(f"PASS {name}", flush=True)
-        except Exception as error:  # noqa: BLE001 - every failure is reported, then the run goes on
-            detail = str(error) if isinstance(error, Failure) else traceback.format_exc()
-            self.failed.append(name)
-            print(f"FAIL {name}: {detail}", flush=True)
-
-    def collect_console(self):
-        self.console += self.driver.get_log("browser")
-
+class WidgetSession(BrowserSession):
     def open_demo(self):
         self.driver.get(self.base_url + "/")
         self.wait("the widget on the demo page", lambda: self.js("return !!(root && q('textarea'))"))
-
-    def server_json(self, path):
-        with urllib.request.urlopen(self.base_url + path, timeout=WAIT) as response:
-            return json.load(response)
-
-    def input(self):
-        return self.driver.find_element("css selector", "chat-bot").shadow_root.find_element("css selector", "textarea")
-
-    def busy(self):
-        return self.js("return visible(q('.stop'))")
-
-    def assistant_texts(self):
-        return self.js("return qa('.message.assistant .bubble').map(e => e.textContent)")
-
-    def message_count(self):
-        return self.js("return qa('.message').length")
-
-    def send(self, text):
-        """Types `text` (newlines with Shift+Enter) and sends it with Enter."""
-        box = self.input()
-        box.click()
-        lines = text.split("\n")
-        actions = ActionChains(self.driver)
-        for index, line in enumerate(lines):
-            if index:
-                actions.key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT)
-            actions.send_keys(line)
-        actions.perform()
-        expect(box.get_attribute("value") == text, f"the textarea holds {box.get_attribute('value')!r}")
-        before = self.message_count()
-        box.send_keys(Keys.ENTER)
-        self.wait("the user's message in the transcript", lambda: self.message_count() > before)
-
-    def reply_to(self, text):
-        """Sends `text` and waits for the whole echoed reply."""
-        before = len(self.assistant_texts())
-        self.send(text)
-        self.wait("the reply to end", lambda: not self.busy() and len(self.assistant_texts()) > before)
-        return self.assistant_texts()[-1]
-
-    def conversation_id(self):
-        return self.driver.execute_script(
-            "return Object.keys(localStorage).filter(k => k.startsWith('patchbay-chat:'))"
-            ".filter(k => k.endsWith(':' + document.querySelector('chat-bot').getAttribute('assistant-type')))"
-            ".map(k => localStorage.getItem(k))[0] || null")
-
-    def screenshot(self, name):
-        if self.screenshots:
-            # Nothing moving in the picture: no caret, no typing dots.
-            self.js("document.activeElement && document.activeElement.blur(); root.activeElement && root.activeElement.blur()")
-            self.driver.save_screenshot(f"{self.screenshots}/{name}")
 
     # -- the checks, in order: each builds on what the one before left on the page
 
@@ -434,23 +314,8 @@ class WidgetSession:
             ("usable at 360 px wide", self.mobile),
             ("no CSP violation under the strict policy", self.content_security_policy),
         ]
-        try:
-            for name, function in checks:
-                self.check(name, function)
-        finally:
-            self.driver.quit()
-        planned = [name for name, _ in checks]
-        print("RESULT " + json.dumps({"planned": planned, "passed": self.passed, "failed": self.failed}), flush=True)
-        return not self.failed
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--screenshots", help="a folder for widget-light.png, widget-dark.png, widget-mobile.png")
-    arguments = parser.parse_args()
-    return 0 if WidgetSession(arguments.base_url, arguments.screenshots).run() else 1
+        return self.run_checks(checks)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(WidgetSession, __doc__.splitlines()[0], "a folder for widget-light.png, widget-dark.png, widget-mobile.png"))

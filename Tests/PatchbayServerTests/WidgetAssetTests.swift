@@ -79,9 +79,9 @@ struct WidgetAssetTests {
         let directory = try TemporaryDirectory()
         try directory.write("console.log(1)", as: "a.js")
         try directory.write("secret", as: "notes.txt")
-        let assets = WidgetAssets(directory: URL(fileURLWithPath: directory.path))
+        let assets = StaticAssets(directory: URL(fileURLWithPath: directory.path))
         #expect(Set(assets.files.keys) == ["a.js"])
-        #expect(WidgetAssets(directory: nil).files.isEmpty)
-        #expect(Set(WidgetAssets.bundled.files.keys) == ["chat-bot.js", "demo.css", "demo.js", "index.html"])
+        #expect(StaticAssets(directory: nil).files.isEmpty)
+        #expect(Set(StaticAssets.widget.files.keys) == ["chat-bot.js", "demo.css", "demo.js", "index.html"])
     }
 }

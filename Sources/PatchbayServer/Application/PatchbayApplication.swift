@@ -168,7 +168,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
 /// - `/ws`: 004's WebSocket door, decided before the upgrade: foreign origins refused, the key
 ///   taken from `?token=` too, the connection limit;
 /// - `/admin`: authentication, then an admin key (or, without auth, a caller on this machine);
-/// - `/`, `/widget`: the strict Content-Security-Policy of the pages the host serves.
+/// - `/`, `/widget`, `/chat`, `/docs`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
     settings: ReloadableSettings, limiter: RateLimiter, metrics: PatchbayMetrics, turns: ChatTurns,
     info: InfoController, conversations: ConversationController, operations: OperationsController, webSocket: WebSocketController
@@ -199,7 +199,9 @@ func buildRouter(
     let admin = router.group("admin").add(middleware: auth).add(middleware: AdminAccessMiddleware())
     operations.addRoutes(to: router, admin: admin)
 
-    WidgetController(assets: .bundled).addRoutes(to: router.group().add(middleware: PageSecurityMiddleware()))
+    let pages = router.group().add(middleware: PageSecurityMiddleware())
+    WidgetController(assets: .widget).addRoutes(to: pages)
+    PageController.bundled.addRoutes(to: pages)
     OpenAPIController(document: .bundled).addRoutes(to: router)
     // Last: it wraps only what no route answered (405 with Allow when the path has other methods).
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (method: $0.method, path: $0.path) }))

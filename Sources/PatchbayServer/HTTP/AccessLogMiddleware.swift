@@ -96,14 +96,16 @@ extension HTTPField.Name {
     static let referrerPolicy = Self("Referrer-Policy")!
 }
 
-/// On the pages the host serves (`/`, `/widget/…`): a strict Content-Security-Policy for their HTML.
+/// On the pages the host serves (`/`, `/widget/…`, `/chat`, `/docs`): a strict Content-Security-Policy for their HTML.
 struct PageSecurityMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
 
-    /// Its own scripts and styles only, no inline code.
+    /// Its own scripts and styles only, no inline code. The chat page's service worker and web app
+    /// manifest are its own too (named, rather than left to `default-src`, so the policy says so).
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        + "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        + "font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+        + "form-action 'self'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)

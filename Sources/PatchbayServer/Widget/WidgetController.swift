@@ -6,7 +6,7 @@ import Hummingbird
 /// style): static files from memory, with an ETag and a short cache lifetime so a new widget
 /// reaches embedding pages within minutes.
 struct WidgetController: Sendable {
-    let assets: WidgetAssets
+    let assets: StaticAssets
 
     /// Browsers may reuse a file this long before asking again (and then get a 304 if unchanged).
     static let cacheControl = "public, max-age=300"
@@ -19,21 +19,10 @@ struct WidgetController: Sendable {
     }
 
     @Sendable func demoPage(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        try serve("index.html", request: request)
+        try assets.response(for: "index.html", request: request, cacheControl: Self.cacheControl)
     }
 
     @Sendable func file(request: Request, context: PatchbayRequestContext) async throws -> Response {
-        try serve(try context.parameters.require("file"), request: request)
-    }
-
-    private func serve(_ name: String, request: Request) throws -> Response {
-        guard let file = assets.files[name] else { throw APIError(.notFound, "No such file.") }
-        var headers: HTTPFields = [.eTag: file.etag, .cacheControl: Self.cacheControl]
-        if let validators = request.headers[.ifNoneMatch], EntityTag.matches(validators, etag: file.etag) {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers[.contentType] = file.contentType
-        guard request.method != .head else { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
+        try assets.response(for: try context.parameters.require("file"), request: request, cacheControl: Self.cacheControl)
     }
 }

@@ -216,14 +216,15 @@
     close: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
   };
 
-  // Static markup only: no attribute value or reply text is ever put into it.
+  // Static markup only: no attribute value or reply text is ever put into it. The `part`s let a
+  // page restyle the frame (the /chat page drops the panel's border and its own status line).
   const template = `
     <button class="launcher" type="button" aria-label="Open chat" aria-expanded="false" aria-controls="panel" hidden>${icons.chat}</button>
-    <section class="panel" id="panel" title="" aria-labelledby="heading">
-      <header>
+    <section class="panel" id="panel" part="panel" title="" aria-labelledby="heading">
+      <header part="header">
         <div class="heading">
           <h2 id="heading"></h2>
-          <div class="status" data-state="connecting"><span class="dot"></span><span class="status-text">Connecting…</span></div>
+          <div class="status" part="status" data-state="connecting"><span class="dot"></span><span class="status-text">Connecting…</span></div>
         </div>
         <button class="icon new" type="button" aria-label="New conversation" title="New conversation">${icons.plus}</button>
         <button class="icon close" type="button" aria-label="Close chat" title="Close" hidden>${icons.close}</button>
