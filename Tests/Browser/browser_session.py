@@ -117,6 +117,20 @@ class BrowserSession:
     def message_count(self):
         return self.js("return qa('.message').length")
 
+    def wait_for_whole_reply(self, message):
+        """Waits until the last reply is `message` and the widget is idle; returns every partial
+        text seen on the way (one per poll), to tell a streamed reply from one that came whole."""
+        seen = set()
+
+        def finished():
+            texts = self.assistant_texts()
+            if texts and texts[-1]:
+                seen.add(texts[-1])
+            return not self.busy() and texts and texts[-1] == message
+
+        self.wait("the whole reply", finished)
+        return seen
+
     def send(self, text):
         """Types `text` (newlines with Shift+Enter) and sends it with Enter."""
         box = self.input()

@@ -78,15 +78,7 @@ class ChatPageSession(BrowserSession):
         expect(self.message_count() == 0, "the new assistant's transcript is not empty")
         message = " ".join(f"streamed{n}" for n in range(1, 21))
         self.send(message)
-        seen = set()
-
-        def finished():
-            texts = self.assistant_texts()
-            if texts and texts[-1]:
-                seen.add(texts[-1])
-            return not self.busy() and texts and texts[-1] == message
-
-        self.wait("the whole reply", finished)
+        seen = self.wait_for_whole_reply(message)
         expect(len(seen) >= 3 and all(message.startswith(text) for text in seen), f"the reply did not stream: {len(seen)} states")
         expect(self.driver.execute_script("return localStorage.getItem('patchbay-chat-page:assistant')") == "writer", "the choice is not remembered")
 

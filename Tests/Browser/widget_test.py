@@ -58,15 +58,7 @@ class WidgetSession(BrowserSession):
             new MutationObserver(() => { if (visible(q('.typing')) && visible(q('.stop')) && !qa('.message.assistant').length)
                 window.typingSeen = true; }).observe(q('.typing'), {attributes: true});""")
         self.send(message)
-        seen = set()
-
-        def finished():
-            texts = self.assistant_texts()
-            if texts and texts[-1]:
-                seen.add(texts[-1])
-            return not self.busy() and texts and texts[-1] == message
-
-        self.wait("the whole reply", finished)
+        seen = self.wait_for_whole_reply(message)
         expect(self.driver.execute_script("return window.typingSeen"), "no typing indicator and Stop button before the first word")
         partial = [text for text in seen if text != message]
         expect(partial and all(message.startswith(text) for text in partial),

@@ -10,23 +10,11 @@ import Testing
 struct BrowserChatPageTests {
     @Test("dropdown from /api/models, streaming, Stop, history, dark mode, status, 360 px, service worker, offline shell; /docs with Try it")
     func chatPageInChromium() async throws {
-        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
-            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: apt-get install chromium chromium-driver")
-        }
-        let directory = try TemporaryDirectory()
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
-        // `support` cannot answer (its provider has no key); `default` is what /api/models preselects.
-        let config = try directory.write("""
-            plugins: {directory: .}
-            storage: {sqlite_path: ./chats.sqlite}
-            providers:
-              nokey: {plugin: echo, api_key: "${PATCHBAY_TEST_UNSET_KEY}"}
-              echo: {plugin: echo, delay_ms: 60}
-            assistants:
+        let (directory, config) = try ScriptedChecks.browserDeployment(assistants: """
               support: {name: Support, description: Needs a key, provider: nokey, model: echo-1}
               default: {name: Echo, description: Echoes your words, provider: echo, model: echo-1}
               writer: {name: Writer, description: Echoes them too, provider: echo, model: echo-2}
-            """, as: "providers.yaml")
+            """)
         let server = try await ServerProcess(config: config)
         // The script's last check stops the server itself (the page must then open offline).
         defer { if server.child.exitStatus == nil { server.kill(SIGTERM) } }
@@ -37,9 +25,6 @@ struct BrowserChatPageTests {
         try await ScriptedChecks.run("Tests/Browser/chat_page_test.py",
                                      ["--base-url", "http://127.0.0.1:\(server.port)", "--server-pid", String(server.pid), "--screenshots", screenshots],
                                      what: "chat page", atLeast: 15, deadline: 240)
-        for name in ["chat-light.png", "chat-dark.png", "chat-mobile.png", "docs.png"] {
-            let png = FileManager.default.contents(atPath: "\(screenshots)/\(name)") ?? Data()
-            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name) was not saved")
-        }
+        ScriptedChecks.expectScreenshots(["chat-light.png", "chat-dark.png", "chat-mobile.png", "docs.png"], in: screenshots)
     }
 }

@@ -11,22 +11,10 @@ import Testing
 struct BrowserWidgetTests {
     @Test("stream, Stop, reload, XSS as text, Markdown, errors with Retry, keyboard, launcher, themes, 360 px, CSP")
     func widgetInChromium() async throws {
-        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
-            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: apt-get install chromium chromium-driver")
-        }
-        let directory = try TemporaryDirectory()
-        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
-        // `support` comes first and cannot answer: the demo page must pick `demo`.
-        let config = try directory.write("""
-            plugins: {directory: .}
-            storage: {sqlite_path: ./chats.sqlite}
-            providers:
-              nokey: {plugin: echo, api_key: "${PATCHBAY_TEST_UNSET_KEY}"}
-              echo: {plugin: echo, delay_ms: 60}
-            assistants:
+        let (directory, config) = try ScriptedChecks.browserDeployment(assistants: """
               support: {name: Support, description: Needs a key, provider: nokey, model: echo-1}
               demo: {name: Demo (echo), description: Echoes your words, provider: echo, model: echo-1}
-            """, as: "providers.yaml")
+            """)
         let server = try await ServerProcess(config: config)
         defer { server.kill(SIGTERM) }
 
@@ -34,9 +22,6 @@ struct BrowserWidgetTests {
         let screenshots = ProcessInfo.processInfo.environment["PATCHBAY_SCREENSHOTS"] ?? directory.path
         try await ScriptedChecks.run("Tests/Browser/widget_test.py", ["--base-url", "http://127.0.0.1:\(server.port)", "--screenshots", screenshots],
                                      what: "browser", atLeast: 18, deadline: 240)
-        for name in ["widget-light.png", "widget-dark.png", "widget-mobile.png"] {
-            let png = FileManager.default.contents(atPath: "\(screenshots)/\(name)") ?? Data()
-            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name) was not saved")
-        }
+        ScriptedChecks.expectScreenshots(["widget-light.png", "widget-dark.png", "widget-mobile.png"], in: screenshots)
     }
 }

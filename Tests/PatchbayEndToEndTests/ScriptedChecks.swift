@@ -13,6 +13,35 @@ struct ScriptedChecks: Decodable {
     static let python = ProcessInfo.processInfo.environment["PATCHBAY_BROWSER_PYTHON"]
         ?? "\(TestPaths.repositoryRoot)/.build/pyenv/bin/python"
 
+    /// A folder with the echo plugin and a providers.yaml for a browser test: `nokey` (a provider
+    /// that cannot answer) and `echo` (60 ms between words), then `assistants`. Fails, never
+    /// skips, without Chromium and chromedriver.
+    static func browserDeployment(assistants: String) throws -> (directory: TemporaryDirectory, config: String) {
+        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: apt-get install chromium chromium-driver")
+        }
+        let directory = try TemporaryDirectory()
+        try directory.copy(TestPaths.builtPlugin("EchoProvider"), as: "libEchoProvider.so")
+        let config = try directory.write("""
+            plugins: {directory: .}
+            storage: {sqlite_path: ./chats.sqlite}
+            providers:
+              nokey: {plugin: echo, api_key: "${PATCHBAY_TEST_UNSET_KEY}"}
+              echo: {plugin: echo, delay_ms: 60}
+            assistants:
+            \(assistants)
+            """, as: "providers.yaml")
+        return (directory, config)
+    }
+
+    /// Expects each named screenshot in `folder` to be a PNG of some substance.
+    static func expectScreenshots(_ names: [String], in folder: String) {
+        for name in names {
+            let png = FileManager.default.contents(atPath: "\(folder)/\(name)") ?? Data()
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name) was not saved")
+        }
+    }
+
     /// Runs `script` (relative to the repository) and expects every one of at least `minimum`
     /// planned checks to pass; prints the PASS/FAIL lines.
     @discardableResult
