@@ -14,7 +14,7 @@ enum Schemathesis {
     /// Runs `schemathesis` with `arguments` in `directory` (where it keeps its files), with the
     /// hooks, and returns its exit status and everything it printed.
     static func run(_ arguments: [String], in directory: TemporaryDirectory) async throws -> (status: Int32, output: String) {
-    /// (A bound, not a budget: with ~45 operations the run takes about 5 minutes on 2 cores.)
+        // A bound, not a budget: with ~45 operations the run takes about 5 minutes on 2 cores.
         try await ChildProcess.run(executable, arguments, environment: ["SCHEMATHESIS_HOOKS": hooks], directory: directory.path, deadline: 900)
     }
 }
