@@ -32,6 +32,10 @@ public struct ServerSettings: Sendable {
     /// How long replies in flight may run on after SIGTERM before they are stopped, in ms
     /// (`shutdown_grace_ms:`, default 25000 — under the 30 s most orchestrators wait before SIGKILL).
     public var shutdownGraceMilliseconds: Int
+    /// The most bytes of reply text queued for one stream between its provider and its client
+    /// (`stream_buffer_bytes:`, default 1 MiB). Past it the provider's call is paused until the
+    /// client has read half of it; a provider that cannot pause has its call stopped instead.
+    public var streamBufferBytes: Int
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
@@ -51,6 +55,11 @@ public struct ServerSettings: Sendable {
     public static let defaultBodyTimeoutMilliseconds = 30_000
     /// The default of `shutdown_grace_ms`.
     public static let defaultShutdownGraceMilliseconds = 25_000
+    /// The default of `stream_buffer_bytes`, 1 MiB.
+    public static let defaultStreamBufferBytes = 1_048_576
+    /// The accepted range of `stream_buffer_bytes`: from 1 KiB (below it a stream would pause on
+    /// nearly every delta) to 1 GiB.
+    public static let streamBufferBytesRange = 1024...1_073_741_824
 
     /// Creates server settings.
     public init(
@@ -65,7 +74,8 @@ public struct ServerSettings: Sendable {
         bodyTimeoutMilliseconds: Int = ServerSettings.defaultBodyTimeoutMilliseconds,
         maxStreamsPerCaller: Int? = nil,
         strictTransportSecurity: String? = nil,
-        shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds
+        shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds,
+        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes
     ) {
         self.host = host
         self.port = port
@@ -79,5 +89,6 @@ public struct ServerSettings: Sendable {
         self.maxStreamsPerCaller = maxStreamsPerCaller
         self.strictTransportSecurity = strictTransportSecurity
         self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
+        self.streamBufferBytes = streamBufferBytes
     }
 }
