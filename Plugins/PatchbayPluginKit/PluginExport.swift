@@ -71,7 +71,9 @@ final class PluginRegistry: Sendable {
                 chat_start: chatStart,
                 chat_cancel: chatCancel,
                 chat_release: chatRelease,
-                config_check: checkSlots[slot]
+                config_check: checkSlots[slot],
+                chat_pause: nil,
+                chat_resume: nil
             ))
             entries.append(Entry(
                 typeID: typeID,
