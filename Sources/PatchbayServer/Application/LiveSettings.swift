@@ -22,6 +22,8 @@ public struct LiveSettings: Sendable {
     let maxStreamsPerCaller: Int?
     /// The `Strict-Transport-Security` value to send, if any.
     let strictTransportSecurity: String?
+    /// The most reply text queued per stream for a client that reads slowly (`stream_buffer_bytes`).
+    let streamBufferBytes: Int
 
     /// The configuration the snapshot was built from.
     public var configuration: PatchbayConfiguration { routes.configuration }
@@ -36,6 +38,7 @@ public struct LiveSettings: Sendable {
         self.maxBodyBytes = server.maxBodyBytes
         self.maxStreamsPerCaller = server.maxStreamsPerCaller
         self.strictTransportSecurity = server.strictTransportSecurity
+        self.streamBufferBytes = server.streamBufferBytes
     }
 }
 
