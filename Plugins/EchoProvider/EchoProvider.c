@@ -12,6 +12,9 @@
  *    Only that worker emits events for a delayed call, so events of one call never overlap.
  *  - chat_cancel only sets a flag and wakes the worker: it never blocks and never calls back, so
  *    it is safe from any thread, including from inside on_event.
+ *  - chat_pause / chat_resume (ABI 1.1) likewise only set or clear a flag: the worker skips a
+ *    paused call until it is resumed, and still ends it at once if it is cancelled meanwhile.
+ *    A call answered inside chat_start (delay_ms == 0) is over before the host could pause it.
  */
 #include "patchbay_plugin.h"
 
@@ -36,6 +39,7 @@ struct patchbay_call {
     long input_tokens;
     long output_tokens;
     int cancelled;          /* guarded by instance->lock */
+    int paused;             /* guarded by instance->lock: the worker skips the call while set */
     struct timespec due;    /* when the next word is due (delayed calls) */
     patchbay_call *next;    /* the instance's list of active delayed calls */
 };
@@ -137,6 +141,7 @@ static void *worker_main(void *argument) {
         patchbay_call *next = NULL;
         for (patchbay_call *c = instance->active; c; c = c->next) {
             if (c->cancelled || instance->stopping) { next = c; break; }
+            if (c->paused) continue;
             if (!next || before(&c->due, &next->due)) next = c;
         }
         if (!next) {
@@ -337,6 +342,22 @@ static void echo_cancel(patchbay_call *call) {
     pthread_mutex_unlock(&instance->lock);
 }
 
+/* Sets or clears the paused flag; a resumed call's next word is due at once if it is overdue. */
+static void set_paused(patchbay_call *call, int paused) {
+    if (!call) return;
+    echo_instance *instance = call->instance;
+    pthread_mutex_lock(&instance->lock);
+    int changed = call->paused != paused;
+    call->paused = paused;
+    pthread_cond_signal(&instance->wake);
+    pthread_mutex_unlock(&instance->lock);
+    /* Logged so that tests (and curious operators) can see the flow control at work. */
+    if (changed) log_line(instance, PATCHBAY_LOG_DEBUG, paused ? "echo: call paused" : "echo: call resumed");
+}
+
+static void echo_pause(patchbay_call *call) { set_paused(call, 1); }
+static void echo_resume(patchbay_call *call) { set_paused(call, 0); }
+
 static void echo_release(patchbay_call *call) {
     if (!call) return;
     free(call->text);
@@ -364,10 +385,12 @@ static const patchbay_plugin_descriptor echo_descriptor = {
     .chat_cancel = echo_cancel,
     .chat_release = echo_release,
     .config_check = echo_config_check,
+    .chat_pause = echo_pause,
+    .chat_resume = echo_resume,
 };
 
 PATCHBAY_EXPORT const patchbay_plugin_descriptor *patchbay_plugin_entry_v1(uint16_t host_abi_major,
                                                                           uint16_t host_abi_minor) {
-    (void)host_abi_minor;   /* built against 1.0: any 1.x host will do */
+    (void)host_abi_minor;   /* a 1.0 host reads the descriptor up to config_check and never pauses */
     return host_abi_major == PATCHBAY_ABI_MAJOR ? &echo_descriptor : NULL;
 }

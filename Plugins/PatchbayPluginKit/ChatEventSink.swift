@@ -32,6 +32,19 @@ public enum ChatEvent: Sendable, Equatable {
 public protocol ChatCallHandle: Sendable {
     /// Stops the call's work. Idempotent.
     func cancel()
+    /// Stops reading the upstream's reply until ``resume()``, because the host's queue for the
+    /// call is full (ABI 1.1 `chat_pause`). Idempotent; never blocks. The default does nothing.
+    func pause()
+    /// Reads the upstream's reply again after ``pause()`` (`chat_resume`). Idempotent; never blocks.
+    func resume()
+}
+
+extension ChatCallHandle {
+    /// A call that cannot be paused ignores it; the host's bound still holds (it then stops the
+    /// call if its client stays too far behind).
+    public func pause() {}
+    /// Nothing to resume.
+    public func resume() {}
 }
 
 /// A handle for a call that has nothing left to stop (it ended inside `startChat`).

@@ -24,6 +24,7 @@ final class CurlEventLoop: @unchecked Sendable {
     enum Command: @unchecked Sendable {  // @unchecked: a TransferState moves to the event thread for good
         case start(TransferState)
         case cancel(UInt64)
+        case applyPause(UInt64)
         case timer(TimerEntry)
         case run(@Sendable () -> Void)
         case shutdown
@@ -116,6 +117,11 @@ final class CurlEventLoop: @unchecked Sendable {
         enqueue(.cancel(id))
     }
 
+    /// libcurl's pause must be set on the thread that drives the transfer: queue it there.
+    func applyPause(transfer id: UInt64) {
+        enqueue(.applyPause(id))
+    }
+
     func schedule(after delay: Duration, _ body: @escaping @Sendable () -> Void) -> HTTPTimer {
         let timer = HTTPTimer()
         let entry = TimerEntry(due: ContinuousClock.now.advanced(by: delay), timer: timer, body: body)
@@ -186,6 +192,10 @@ final class CurlEventLoop: @unchecked Sendable {
             if let state = transfers[id] {
                 finish(state, .failure(HTTPTransportError(code: .cancelled, message: "the transfer was cancelled", head: state.head)))
             }
+        case .applyPause(let id):
+            guard let state = transfers[id] else { return }
+            state.applyPause()
+            if let deadline = state.nextDeadline()?.instant { scanDeadlines(by: deadline) }
         case .timer(let entry):
             let index = timers.firstIndex { $0.due > entry.due } ?? timers.endIndex
             timers.insert(entry, at: index)

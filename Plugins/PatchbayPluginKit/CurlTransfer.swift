@@ -23,6 +23,8 @@ final class TransferState {
     var onFirstByte: ((ContinuousClock.Instant) -> Void)?
     private var firstByteAt: ContinuousClock.Instant?
     private var lastByteAt = ContinuousClock.now
+    /// Whether libcurl holds the transfer's receiving side paused (flow control).
+    private var paused = false
 
     /// The final head, once delivered.
     private(set) var head: HTTPResponseHead?
@@ -165,16 +167,38 @@ final class TransferState {
                 best = (instant, HTTPTransportError(code: code, message: message(), head: head))
             }
         }
-        if firstByteAt == nil, let limit = timeouts.firstByte {
+        // A pause is ours, not the server's: no first-byte or idle deadline runs meanwhile.
+        if firstByteAt == nil, !paused, let limit = timeouts.firstByte {
             consider(startedAt.advanced(by: limit), .firstByteTimeout, "no response within \(limit)")
         }
-        if firstByteAt != nil, let limit = timeouts.idle {
+        if firstByteAt != nil, !paused, let limit = timeouts.idle {
             consider(lastByteAt.advanced(by: limit), .idleTimeout, "the response stalled for \(limit)")
         }
         if let limit = timeouts.total {
             consider(startedAt.advanced(by: limit), .totalTimeout, "the transfer took longer than \(limit)")
         }
         return best
+    }
+
+    // MARK: Flow control (event thread)
+
+    /// Brings libcurl to the pause state the transfer wants.
+    func applyPause() {
+        guard let easy else { return }
+        let wanted = transfer.isPauseWanted
+        guard wanted != paused else { return }
+        paused = wanted
+        if !wanted { lastByteAt = .now }  // the idle clock starts over where the pause ends
+        // Resuming may deliver the bytes libcurl kept, from inside this call.
+        _ = patchbay_curl_easy_pause_receiving(easy, wanted ? 1 : 0)
+    }
+
+    /// Whether a body callback must pause the transfer rather than take its bytes: a pause was
+    /// asked while libcurl was reading, so the bytes it holds wait in libcurl, not in the plugin.
+    fileprivate func pausesBeforeBody() -> Bool {
+        guard transfer.isPauseWanted, !transfer.isCancelled else { return false }
+        paused = true
+        return true
     }
 
     // MARK: Results
@@ -300,6 +324,7 @@ private let curlWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int
     data, size, count, context in
     guard let context else { return 0 }
     let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    if state.pausesBeforeBody() { return patchbay_curl_writefunc_pause() }
     let length = size * count
     return state.receiveBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
 }

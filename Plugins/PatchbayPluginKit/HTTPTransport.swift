@@ -26,6 +26,7 @@ public final class HTTPTransfer: ChatCallHandle, Sendable, Hashable {
     /// A number unique within the transport.
     public let id: UInt64
     private let cancelled = Atomic<Bool>(false)
+    private let pauseWanted = Atomic<Bool>(false)
     private let loop: CurlEventLoop
 
     init(id: UInt64, loop: CurlEventLoop) {
@@ -45,6 +46,26 @@ public final class HTTPTransfer: ChatCallHandle, Sendable, Hashable {
 
     /// True once `cancel()` has been called.
     public var isCancelled: Bool { cancelled.load(ordering: .sequentiallyConsistent) }
+
+    /// Stops reading the response until ``resume()``: libcurl stops reading the socket, so the
+    /// server's TCP window fills and its writes slow down. A body callback already running
+    /// finishes; none starts after it. Idempotent; never blocks; any thread. The idle deadline
+    /// does not run while paused (the total one does).
+    public func pause() { setPaused(true) }
+
+    /// Reads the response again after ``pause()``. Idempotent; never blocks; any thread.
+    public func resume() { setPaused(false) }
+
+    /// Whether the transfer is asked to be paused now.
+    var isPauseWanted: Bool { pauseWanted.load(ordering: .sequentiallyConsistent) }
+
+    private func setPaused(_ paused: Bool) {
+        // The event thread applies whatever is wanted when it gets there, so calls that cross
+        // on their way to it cannot leave the transfer in the wrong state.
+        if pauseWanted.exchange(paused, ordering: .sequentiallyConsistent) != paused {
+            loop.applyPause(transfer: id)
+        }
+    }
 
     /// Compares by identity.
     public static func == (lhs: HTTPTransfer, rhs: HTTPTransfer) -> Bool { lhs === rhs }

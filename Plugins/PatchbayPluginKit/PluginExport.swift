@@ -71,7 +71,9 @@ final class PluginRegistry: Sendable {
                 chat_start: chatStart,
                 chat_cancel: chatCancel,
                 chat_release: chatRelease,
-                config_check: checkSlots[slot]
+                config_check: checkSlots[slot],
+                chat_pause: chatPause,
+                chat_resume: chatResume
             ))
             entries.append(Entry(
                 typeID: typeID,
@@ -118,6 +120,12 @@ private final class CallBox: Sendable {
         handle.withLock { $0 }?.cancel()
         sink.endIfCancelled()
     }
+
+    /// A pause that comes before `startChat` has returned its handle (from inside an event it
+    /// emitted) is not lost: `setHandle` would need to replay it. The host cannot pause before
+    /// `chat_start` returns, so the handle is always there.
+    func pause() { handle.withLock { $0 }?.pause() }
+    func resume() { handle.withLock { $0 }?.resume() }
 }
 
 // MARK: - Trampolines
@@ -236,6 +244,16 @@ private let chatStart: @convention(c) (
 private let chatCancel: @convention(c) (OpaquePointer?) -> Void = { call in
     guard let call else { return }
     Unmanaged<CallBox>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().cancel()
+}
+
+private let chatPause: @convention(c) (OpaquePointer?) -> Void = { call in
+    guard let call else { return }
+    Unmanaged<CallBox>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().pause()
+}
+
+private let chatResume: @convention(c) (OpaquePointer?) -> Void = { call in
+    guard let call else { return }
+    Unmanaged<CallBox>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue().resume()
 }
 
 private let chatRelease: @convention(c) (OpaquePointer?) -> Void = { call in

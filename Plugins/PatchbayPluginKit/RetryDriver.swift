@@ -55,6 +55,9 @@ public final class RetryDriver: ChatCallHandle, Sendable {
         var started = false
         var transfer: HTTPTransfer?
         var timer: HTTPTimer?
+        /// Whether the host has paused the call: the attempt in flight, and any later one, reads
+        /// nothing until resumed.
+        var paused = false
         var startedAt = ContinuousClock.now
     }
 
@@ -120,10 +123,28 @@ public final class RetryDriver: ChatCallHandle, Sendable {
         completion(.failure(HTTPTransportError(code: .cancelled, message: "the call was cancelled")))
     }
 
+    /// Pauses the attempt in flight and any later one (ABI 1.1 `chat_pause`). Idempotent, any thread.
+    public func pause() { setPaused(true) }
+
+    /// Resumes after ``pause()``. Idempotent, any thread.
+    public func resume() { setPaused(false) }
+
+    private func setPaused(_ paused: Bool) {
+        // Under the lock, so a retry's transfer being tracked cannot miss a pause or a resume.
+        // HTTPTransfer's pause and resume only flip a flag and queue a command: they never block.
+        let changed = state.withLock { state -> Bool in
+            defer { state.paused = paused }
+            if paused { state.transfer?.pause() } else { state.transfer?.resume() }
+            return state.paused != paused
+        }
+        if changed { log.debug(paused ? "upstream reading paused: the client is behind" : "upstream reading resumed") }
+    }
+
     private func track(_ transfer: HTTPTransfer, attempt number: Int) {
         let keep = state.withLock { state -> Bool in
             guard !state.finished, state.current == number else { return false }
             state.transfer = transfer
+            if state.paused { transfer.pause() }
             return true
         }
         if !keep { transfer.cancel() }

@@ -39,3 +39,12 @@ static inline CURLcode patchbay_curl_easy_getinfo_pointer(CURL *handle, CURLINFO
 static inline CURLMcode patchbay_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+
+/* Transfer pause, for flow control. The macros are spelled out here so Swift need not import
+ * macros built from other macros. */
+/** Pauses or resumes receiving on `handle`; call it on the thread that drives the transfer. */
+static inline CURLcode patchbay_curl_easy_pause_receiving(CURL *handle, int paused) {
+    return curl_easy_pause(handle, paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+}
+/** What a write callback returns to pause its transfer, keeping the data it was given. */
+static inline size_t patchbay_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }

@@ -17,4 +17,7 @@ static_assert(offsetof(patchbay_plugin_descriptor, name) == 8, "descriptor layou
 static_assert(offsetof(patchbay_plugin_descriptor, instance_create) == 32, "descriptor layout moved");
 static_assert(PATCHBAY_DESCRIPTOR_MIN_SIZE == 80, "descriptor 1.0 minimum changed");
 static_assert(offsetof(patchbay_plugin_descriptor, config_check) == 80, "descriptor layout moved");
+static_assert(offsetof(patchbay_plugin_descriptor, chat_pause) == 88, "descriptor 1.1 layout moved");
+static_assert(offsetof(patchbay_plugin_descriptor, chat_resume) == 96, "descriptor 1.1 layout moved");
+static_assert(sizeof(patchbay_plugin_descriptor) == 104, "descriptor 1.1 size changed");
 #endif

@@ -69,6 +69,11 @@ extension ConfigurationValidator {
                                     expected: "a number of milliseconds from 0 to 3600000") {
             settings.shutdownGraceMilliseconds = grace
         }
+        let buffer = ServerSettings.streamBufferBytesRange
+        if let bytes = self.integer(fields["stream_buffer_bytes"]?.unlessNull, in: scope, range: buffer,
+                                    expected: "an integer from \(buffer.lowerBound) to \(buffer.upperBound)") {
+            settings.streamBufferBytes = bytes
+        }
         if let streams = self.integer(fields["max_streams_per_caller"]?.unlessNull, in: scope, range: 1...Int.max, expected: atLeastOne) {
             settings.maxStreamsPerCaller = streams
         }

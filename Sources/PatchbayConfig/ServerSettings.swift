@@ -38,6 +38,10 @@ public struct ServerSettings: Sendable {
     public var webSocketMaxMessageBytes: Int
     /// How many chats one WebSocket may have in flight at once (`websocket_max_chats_per_socket:`, default 8).
     public var webSocketMaxChatsPerSocket: Int
+    /// The most bytes of reply text queued for one stream between its provider and its client
+    /// (`stream_buffer_bytes:`, default 1 MiB). Past it the provider's call is paused until the
+    /// client has read half of it; a provider that cannot pause has its call stopped instead.
+    public var streamBufferBytes: Int
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
@@ -61,6 +65,11 @@ public struct ServerSettings: Sendable {
     public static let defaultWebSocketMaxMessageBytes = 65_536
     /// The default of `websocket_max_chats_per_socket`.
     public static let defaultWebSocketMaxChatsPerSocket = 8
+    /// The default of `stream_buffer_bytes`, 1 MiB.
+    public static let defaultStreamBufferBytes = 1_048_576
+    /// The accepted range of `stream_buffer_bytes`: from 1 KiB (below it a stream would pause on
+    /// nearly every delta) to 1 GiB.
+    public static let streamBufferBytesRange = 1024...1_073_741_824
 
     /// Creates server settings.
     public init(
@@ -77,7 +86,8 @@ public struct ServerSettings: Sendable {
         strictTransportSecurity: String? = nil,
         shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds,
         webSocketMaxMessageBytes: Int = ServerSettings.defaultWebSocketMaxMessageBytes,
-        webSocketMaxChatsPerSocket: Int = ServerSettings.defaultWebSocketMaxChatsPerSocket
+        webSocketMaxChatsPerSocket: Int = ServerSettings.defaultWebSocketMaxChatsPerSocket,
+        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes
     ) {
         self.host = host
         self.port = port
@@ -93,5 +103,6 @@ public struct ServerSettings: Sendable {
         self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
         self.webSocketMaxMessageBytes = webSocketMaxMessageBytes
         self.webSocketMaxChatsPerSocket = webSocketMaxChatsPerSocket
+        self.streamBufferBytes = streamBufferBytes
     }
 }

@@ -42,6 +42,9 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
+    /// Whether the plugin's calls can be paused while their client catches up (ABI 1.1).
+    public var canPause: Bool { descriptor.chat_pause != nil }
+
     /// Whether the plugin can check settings without creating an instance.
     public var canCheckSettings: Bool { descriptor.config_check != nil }
 

@@ -36,6 +36,9 @@ public struct PluginFailure: Sendable, Equatable, Decodable, Error {
         case cancelled = "CANCELLED"
         /// Anything else; a bug on the plugin's side.
         case internalError = "INTERNAL_ERROR"
+        /// Made by the host, never sent by a plugin: the call was stopped because its reader fell
+        /// more than the stream buffer behind and the plugin cannot pause (ABI 1.0).
+        case streamBufferFull = "STREAM_BUFFER_FULL"
     }
 
     /// The code.
@@ -67,7 +70,8 @@ public struct PluginFailure: Sendable, Equatable, Decodable, Error {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         reportedCode = try container.decodeIfPresent(String.self, forKey: .code) ?? Code.internalError.rawValue
-        code = Code(rawValue: reportedCode) ?? .internalError
+        // A plugin cannot claim the host's own code.
+        code = Code(rawValue: reportedCode).flatMap { $0 == .streamBufferFull ? nil : $0 } ?? .internalError
         message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
         retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
         upstreamStatus = try container.decodeIfPresent(Int.self, forKey: .upstreamStatus)

@@ -177,6 +177,10 @@ public struct PluginLoader: Sendable {
         guard missing.isEmpty else {
             return .failure(.invalidDescriptor(path, "required functions are NULL: \(missing.joined(separator: ", "))"))
         }
+        // Half a pause pair would leave a paused call with no way back: refuse it outright.
+        guard (descriptor.chat_pause == nil) == (descriptor.chat_resume == nil) else {
+            return .failure(.invalidDescriptor(path, "chat_pause and chat_resume must be both set or both NULL"))
+        }
         return .success(LoadedPlugin(
             name: name, version: String(cString: versionPointer), path: path,
             abiMajor: major, abiMinor: minor, manifest: manifest, descriptor: descriptor

@@ -10,22 +10,29 @@ extension ProviderInstance {
     ///
     /// The stream ends after exactly one terminal event (`.done` or `.failed`). Cancelling the
     /// task that iterates the stream (a client that went away) cancels the plugin's call at once.
-    /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
-    public func startChat(requestJSON: String) throws(PluginCallError) -> AsyncStream<PluginEvent> {
-        try startCall(requestJSON: requestJSON).events
+    /// - Parameters:
+    ///   - requestJSON: the request, in the ABI's request schema (version 1).
+    ///   - bufferBytes: the most delta text queued for a reader that falls behind (see ``StreamFlow``).
+    public func startChat(requestJSON: String, bufferBytes: Int = ChatCall.defaultBufferBytes) throws(PluginCallError) -> PluginEventStream {
+        try startCall(requestJSON: requestJSON, bufferBytes: bufferBytes).events
     }
 
-    /// Starts a chat call for a typed request (see ``startCall(requestJSON:)``).
-    public func startCall(_ request: ChatCallRequest) throws(PluginCallError) -> ChatCall {
-        try startCall(requestJSON: request.json)
+    /// Starts a chat call for a typed request (see ``startCall(requestJSON:bufferBytes:)``).
+    public func startCall(_ request: ChatCallRequest, bufferBytes: Int = ChatCall.defaultBufferBytes) throws(PluginCallError) -> ChatCall {
+        try startCall(requestJSON: request.json, bufferBytes: bufferBytes)
     }
 
     /// Starts a chat call and returns its events with a way to stop it from outside the task that
     /// reads them (a server draining its streams at shutdown).
-    /// - Parameter requestJSON: the request, in the ABI's request schema (version 1).
-    public func startCall(requestJSON: String) throws(PluginCallError) -> ChatCall {
+    /// - Parameters:
+    ///   - requestJSON: the request, in the ABI's request schema (version 1).
+    ///   - bufferBytes: the most delta text queued while the reader falls behind. Past it a plugin
+    ///     with `chat_pause` is paused until the reader has taken half; another plugin's call is
+    ///     cancelled and ends with ``PluginFailure/Code/streamBufferFull``.
+    public func startCall(requestJSON: String, bufferBytes: Int = ChatCall.defaultBufferBytes) throws(PluginCallError) -> ChatCall {
         let (events, continuation) = AsyncStream<PluginEvent>.makeStream()
-        let bridge = ChatCallBridge(instance: self, continuation: continuation)
+        let flow = StreamFlow(limit: bufferBytes, canPause: plugin.canPause)
+        let bridge = ChatCallBridge(instance: self, continuation: continuation, flow: flow)
         continuation.onTermination = { termination in
             if case .cancelled = termination { bridge.cancel() }
         }
@@ -54,15 +61,21 @@ extension ProviderInstance {
         }
         callStarted()
         bridge.startReturned(call: ChatCallBridge.CallHandle(pointer: call))
-        return ChatCall(events: events, bridge: bridge)
+        return ChatCall(events: PluginEventStream(stream: events, bridge: bridge), bridge: bridge)
     }
 }
 
 /// A chat call in flight: its events, and `cancel`.
 public struct ChatCall: Sendable {
+    /// The bound on queued delta text when the caller names none: 1 MiB.
+    public static let defaultBufferBytes = 1_048_576
+
     /// The call's events; the stream ends after exactly one terminal event.
-    public let events: AsyncStream<PluginEvent>
+    public let events: PluginEventStream
     fileprivate let bridge: ChatCallBridge
+
+    /// What the call's queue has seen so far: how often the plugin was paused, the most text queued.
+    public var flow: FlowReport { bridge.flowReport }
 
     /// Asks the plugin to stop; it answers with its terminal event (a `CANCELLED` error, unless
     /// the call had already ended). Safe at any time, from any thread, any number of times.
@@ -90,25 +103,41 @@ final class ChatCallBridge: Sendable {
         var terminal = false
         var released = false
         var cancelRequested = false
-        var cancelsRunning = 0
+        /// Cancels, pauses and resumes running in the plugin: the call is not released under them.
+        var pluginCallsRunning = 0
         /// The tail of a UTF-8 character split across two deltas.
         var pendingUTF8: [UInt8] = []
+        var flow: StreamFlow
+        /// Whether the plugin was last told to pause (it starts unpaused).
+        var pluginPaused = false
+        /// Whether a pause or resume is running: they go to the plugin one at a time.
+        var pausing = false
 
         /// Whether the call may be released now; marks it released if so.
         mutating func claimRelease() -> Bool {
-            guard startReturned, terminal, cancelsRunning == 0, !released else { return false }
+            guard startReturned, terminal, pluginCallsRunning == 0, !released else { return false }
             released = true
             return true
+        }
+
+        /// Claims the next pause or resume to send, if the plugin is not where the flow wants it
+        /// and nobody else is sending one. Never after the terminal event: the ABI forbids it.
+        mutating func claimPauseStep() -> (CallHandle, pause: Bool)? {
+            guard !pausing, startReturned, !terminal, !released, let call, flow.wantsPause != pluginPaused else { return nil }
+            pausing = true
+            pluginCallsRunning += 1
+            return (call, flow.wantsPause)
         }
     }
 
     private let instance: ProviderInstance
     private let continuation: AsyncStream<PluginEvent>.Continuation
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation) {
+    init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation, flow: StreamFlow) {
         self.instance = instance
         self.continuation = continuation
+        self.state = Mutex(State(flow: flow))
     }
 
     private var descriptor: patchbay_plugin_descriptor { instance.plugin.descriptor }
@@ -119,13 +148,15 @@ final class ChatCallBridge: Sendable {
             state.call = call
             state.startReturned = true
             if state.cancelRequested && !state.terminal {
-                state.cancelsRunning += 1
+                state.pluginCallsRunning += 1
                 return (true, false)
             }
             return (false, state.claimRelease())
         }
         if cancelNow { runCancel(call) }
         if releaseNow { releaseCall() }
+        // The queue may have filled while chat_start was still emitting: pause now that we can.
+        settlePause()
     }
 
     /// Asks the plugin to stop. Safe at any time, any number of times.
@@ -136,7 +167,7 @@ final class ChatCallBridge: Sendable {
                 return nil
             }
             guard !state.terminal, !state.released, let call = state.call else { return nil }
-            state.cancelsRunning += 1
+            state.pluginCallsRunning += 1
             return call
         }
         if let call { runCancel(call) }
@@ -145,7 +176,7 @@ final class ChatCallBridge: Sendable {
     private func runCancel(_ call: CallHandle) {
         descriptor.chat_cancel(call.pointer)
         let releaseNow = state.withLock { state in
-            state.cancelsRunning -= 1
+            state.pluginCallsRunning -= 1
             return state.claimRelease()
         }
         if releaseNow { releaseCall() }
@@ -162,11 +193,7 @@ final class ChatCallBridge: Sendable {
         let bytes = UnsafeRawBufferPointer(start: event.data, count: event.data.map { _ in event.data_len } ?? 0)
         switch event.kind {
         case PATCHBAY_EVENT_DELTA:
-            let text: String? = state.withLock { state in
-                guard !state.terminal else { return nil }
-                return Self.decodeDelta(bytes, pending: &state.pendingUTF8)
-            }
-            if let text, !text.isEmpty { continuation.yield(.delta(text)) }
+            receiveDelta(bytes)
         case PATCHBAY_EVENT_USAGE:
             guard let usage = try? JSONDecoder().decode(TokenUsage.self, from: Data(bytes)) else {
                 logger.warning("plugin sent a usage event that is not {input_tokens, output_tokens}")
@@ -187,10 +214,15 @@ final class ChatCallBridge: Sendable {
     }
 
     private func finish(with event: PluginEvent) {
-        let outcome: (first: Bool, release: Bool) = state.withLock { state in
-            guard !state.terminal else { return (false, false) }
+        let outcome: (first: Bool, release: Bool, overflowed: Bool) = state.withLock { state in
+            guard !state.terminal else { return (false, false, false) }
             state.terminal = true
-            return (true, state.claimRelease())
+            return (true, state.claimRelease(), state.flow.overflowed)
+        }
+        var event = event
+        // The cancel was ours, for a reader too slow: say that, not "cancelled".
+        if outcome.overflowed, case .failed(let failure) = event, failure.code == .cancelled {
+            event = .failed(PluginFailure(code: .streamBufferFull, message: "the client is reading too slowly"))
         }
         guard outcome.first else {
             logger.error("plugin sent a second terminal event; ignored (ABI: exactly one)")
@@ -202,6 +234,62 @@ final class ChatCallBridge: Sendable {
         if outcome.release {
             DispatchQueue.global().async { self.releaseCall() }
         }
+    }
+
+    // MARK: flow control
+
+    /// Queues a delta, or drops it and stops the call when its reader has fallen too far behind.
+    private func receiveDelta(_ bytes: UnsafeRawBufferPointer) {
+        let (text, action): (String?, StreamFlow.Action) = state.withLock { state in
+            guard !state.terminal else { return (nil, .keep) }
+            let text = Self.decodeDelta(bytes, pending: &state.pendingUTF8)
+            guard !text.isEmpty else { return (nil, .keep) }
+            let action = state.flow.enqueue(text.utf8.count)
+            return (action == .stop || action == .drop ? nil : text, action)
+        }
+        if let text { continuation.yield(.delta(text)) }
+        switch action {
+        case .keep, .drop: break
+        case .pause: settlePause()
+        case .stop:
+            logger.warning("stopping a call whose client reads too slowly", metadata: [
+                "stream.buffer_bytes": .stringConvertible(state.withLock { $0.flow.limit }),
+                "plugin.can_pause": .stringConvertible(instance.plugin.canPause),
+            ])
+            cancel()
+        }
+    }
+
+    /// Called by the events' iterator for each delta its reader has taken.
+    func dequeued(_ bytes: Int) {
+        if state.withLock({ $0.flow.dequeue(bytes) }) { settlePause() }
+    }
+
+    /// Brings the plugin to the pause state the flow wants, one call at a time: a pause and a
+    /// resume sent from two threads at once could reach the plugin in the wrong order and leave
+    /// it paused for good. Whoever finds nothing in flight sends, until the states agree.
+    private func settlePause() {
+        var step = state.withLock { $0.claimPauseStep() }
+        guard step != nil else { return }
+        while let (call, pause) = step {
+            if pause { descriptor.chat_pause?(call.pointer) } else { descriptor.chat_resume?(call.pointer) }
+            step = state.withLock { state in
+                state.pluginPaused = pause
+                state.pausing = false
+                state.pluginCallsRunning -= 1
+                return state.claimPauseStep()
+            }
+        }
+        // The terminal event may have come meanwhile and left the release to us. This may run
+        // inside on_event, where the ABI forbids releasing: release from elsewhere.
+        if state.withLock({ $0.claimRelease() }) {
+            DispatchQueue.global().async { self.releaseCall() }
+        }
+    }
+
+    /// What the call's queue has seen so far.
+    var flowReport: FlowReport {
+        state.withLock { FlowReport(pauses: $0.flow.pauses, mostQueuedBytes: $0.flow.mostQueued, paused: $0.flow.wantsPause) }
     }
 
     /// Called once, by whoever claimed the release; `state.call` is set by then.
@@ -240,4 +328,15 @@ final class ChatCallBridge: Sendable {
         let needed = lead < 0x80 ? 0 : lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0
         return continuation < needed ? index : count
     }
+}
+
+/// What a call's queue has seen: for tests, logs and metrics.
+public struct FlowReport: Sendable, Equatable {
+    /// How many times the plugin was paused.
+    public var pauses: Int
+    /// The most delta text that was queued at once, in bytes.
+    public var mostQueuedBytes: Int
+    /// Whether the host holds the call paused: its reader has not yet drained the queue to half
+    /// the bound since it was last passed. (The plugin is told so at once.)
+    public var paused: Bool
 }

@@ -50,6 +50,16 @@ struct ServerProtectionErrorTests {
         ])
     }
 
+    @Test("stream_buffer_bytes is 1024...1073741824, said where it is written")
+    func streamBufferBytes() {
+        #expect(errorDescriptions("server: {stream_buffer_bytes: 1023}\n") == [
+            "providers.yaml:1:31: server: stream_buffer_bytes must be an integer from 1024 to 1073741824, found number 1023"
+        ])
+        #expect(errorDescriptions("server:\n  stream_buffer_bytes: lots\n") == [
+            #"providers.yaml:2:24: server: stream_buffer_bytes must be an integer from 1024 to 1073741824, found string "lots""#
+        ])
+    }
+
     @Test("trusted_proxies must be a list of addresses or CIDR blocks")
     func trustedProxiesShape() {
         #expect(errorDescriptions("server: {trusted_proxies: 10.0.0.0/8}\n") == [

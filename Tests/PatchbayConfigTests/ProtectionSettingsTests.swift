@@ -58,6 +58,14 @@ struct ProtectionSettingsTests {
         try ConfigurationReader.parse(text, source: "providers.yaml", environment: environment)
     }
 
+    @Test("stream_buffer_bytes reads as written, and is 1 MiB when absent")
+    func streamBufferBytes() throws {
+        let written = try Self.parse("server: {stream_buffer_bytes: 65536}\n").server
+        let absent = try Self.parse("server: {port: 8080}\n").server
+        #expect(written.streamBufferBytes == 65_536)
+        #expect(absent.streamBufferBytes == 1_048_576)
+    }
+
     @Test("the issue's example reads to the values it writes")
     func example() throws {
         let configuration = try Self.parse(protectedConfiguration, environment: ["WIDGET_PROD_KEY": "wk-live-123"])

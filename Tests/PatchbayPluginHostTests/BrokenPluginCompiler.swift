@@ -1,18 +1,30 @@
 import Foundation
 import PatchbayTestSupport
 
-/// Builds the deliberately broken plugins of Tests/Fixtures/BrokenPlugins with the system C
-/// compiler, against the real header, the way an outside plugin author would.
+/// Builds the fixture plugins of Tests/Fixtures with the system C compiler, against the real
+/// header, the way an outside plugin author would: the deliberately broken plugins of
+/// BrokenPlugins, and the ABI 1.0 plugin of ABI10Plugin.
 enum BrokenPluginCompiler {
     static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) async throws -> String {
-        let output = "\(directory.path)/\(name ?? "lib\(variant.lowercased()).so")"
+        try await compile(source: "BrokenPlugins/broken_plugin.c", flags: ["-DBROKEN_\(variant)"],
+                          output: "\(directory.path)/\(name ?? "lib\(variant.lowercased()).so")", label: variant)
+    }
+
+    /// Builds the plugin whose descriptor is ABI 1.0's (no chat_pause, no chat_resume).
+    static func compileABI10(into directory: TemporaryDirectory) async throws -> String {
+        try await compile(source: "ABI10Plugin/abi10_plugin.c", flags: ["-pthread"],
+                          output: "\(directory.path)/libabi10.so", label: "ABI10")
+    }
+
+    private static func compile(source: String, flags: [String], output: String, label: String) async throws -> String {
         let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
             "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",
-            "-DBROKEN_\(variant)", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include",
-            "\(TestPaths.repositoryRoot)/Tests/Fixtures/BrokenPlugins/broken_plugin.c", "-o", output,
+        ] + flags + [
+            "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include",
+            "\(TestPaths.repositoryRoot)/Tests/Fixtures/\(source)", "-o", output,
         ])
         guard compile.status == 0 else {
-            throw CompileFailure(variant: variant, status: compile.status, output: compile.output)
+            throw CompileFailure(variant: label, status: compile.status, output: compile.output)
         }
         return output
     }

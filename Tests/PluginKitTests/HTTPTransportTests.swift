@@ -310,6 +310,56 @@ struct HTTPTransportTests {
         #expect(log.body.count > 1)
     }
 
+    @Test("a paused transfer takes no body and runs no idle deadline until resumed")
+    func pauseAndResume() async throws {
+        let fixture = try Fixture()
+        let transport = try HTTPTransport()
+        defer { transport.shutdown() }
+        let pieces = Recorder<[UInt8]>()
+        let paused = Latch<Int>()
+        let resumedBody = Latch<Void>()
+        let result = Latch<Result<HTTPResponseHead, HTTPTransportError>>()
+        // A chunk every 20 ms; the first body callback pauses the transfer from inside itself,
+        // as a plugin does when the host pauses it from inside on_event.
+        let transfer = transport.start(
+            HTTPRequest(url: fixture.server.url("/drip"), timeouts: HTTPTimeouts(firstByte: .seconds(5), idle: .milliseconds(200), total: nil)),
+            onBody: { bytes, transfer in
+                let count = pieces.appendCounting(Array(bytes))
+                if count == 1 {
+                    transfer.pause()
+                    transfer.pause()  // idempotent
+                    paused.fulfill(count)
+                } else if paused.value != nil {
+                    resumedBody.fulfill(())
+                }
+            },
+            onComplete: { outcome, _ in result.fulfill(outcome) })
+        #expect(await paused.wait() == 1)
+
+        // Another transfer runs to its end on the same event thread, and then twice the idle
+        // deadline passes on its timer: the drip kept writing all along.
+        let other = TransferLog()
+        transport.start(HTTPRequest(url: fixture.server.url("/ok")), log: other)
+        _ = await other.result.wait()
+        #expect(other.bodyText == "hello")
+        let waited = Latch<Void>()
+        _ = transport.schedule(after: .milliseconds(400)) { waited.fulfill(()) }
+        #expect(await waited.wait() != nil)
+        #expect(pieces.count == 1, "no body while paused")
+        #expect(result.value == nil, "no idle timeout while paused")
+
+        transfer.resume()
+        #expect(await resumedBody.wait() != nil)
+        transfer.cancel()
+        let outcome = await result.wait()
+        guard case .failure(let error) = outcome else {
+            Issue.record("expected the cancel, got \(String(describing: outcome))")
+            return
+        }
+        #expect(error.code == .cancelled)
+        #expect(pieces.count > 1)
+    }
+
     @Test("cancel mid-body aborts at once and closes the server's connection")
     func cancelMidBody() async throws {
         let fixture = try Fixture()

@@ -33,7 +33,10 @@ final class ScriptedPlugin: ProviderPlugin {
     /// A call that emits nothing until cancelled.
     final class Hanging: ChatCallHandle {
         let cancelled = Atomic<Int>(0)
+        let pauses = Recorder<Bool>()
         func cancel() { cancelled.wrappingAdd(1, ordering: .relaxed) }
+        func pause() { pauses.append(true) }
+        func resume() { pauses.append(false) }
     }
 
     static let lastHanging = Mutex<Hanging?>(nil)
@@ -267,6 +270,30 @@ struct PluginExportTests {
         #expect(box.events.count == 1)
         let hanging = try #require(ScriptedPlugin.lastHanging.withLock { $0 })
         #expect(hanging.cancelled.load(ordering: .relaxed) == 2)
+        descriptor.pointee.chat_release!(call)
+    }
+
+    @Test("ABI 1.1: chat_pause and chat_resume reach the plugin's handle; cancel still ends a paused call")
+    func pauseAndResume() throws {
+        let descriptor = try #require(PluginExport.descriptor(for: ScriptedPlugin.self, hostMajor: 1, hostMinor: 1))
+        #expect(Int(descriptor.pointee.struct_size) == MemoryLayout<patchbay_plugin_descriptor>.size)
+        #expect(descriptor.pointee.abi_minor == 1)
+        let pause = try #require(descriptor.pointee.chat_pause)
+        let resume = try #require(descriptor.pointee.chat_resume)
+        let host = FakeHost()
+        let (_, instance, _) = abiCreate(descriptor, host, "{}")
+        defer { descriptor.pointee.instance_destroy!(instance) }
+        let box = EventBox()
+        let (status, call) = abiStart(descriptor, instance, json: abiChatJSON("hang"), box: box)
+        #expect(status == PATCHBAY_OK)
+        let hanging = try #require(ScriptedPlugin.lastHanging.withLock { $0 })
+        pause(call)
+        resume(call)
+        pause(call)
+        #expect(hanging.pauses.all == [true, false, true])
+        descriptor.pointee.chat_cancel!(call)
+        #expect(box.events.count == 1)
+        #expect(box.events.all.first?.1.contains("CANCELLED") == true)
         descriptor.pointee.chat_release!(call)
     }
 

@@ -1,5 +1,12 @@
 /*
- * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.
+ * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.1.
+ *
+ * CHANGELOG
+ *  1.1  Flow control: optional `chat_pause` / `chat_resume` appended to the descriptor. The host
+ *       pauses a call whose client reads more slowly than the upstream writes, instead of
+ *       queueing the reply without bound. A 1.0 plugin (a descriptor that ends at `config_check`)
+ *       still loads; the host then stops such a call once its queue is full.
+ *  1.0  First version.
  *
  * This header is the only contract between the Patchbay host and its provider plugins. A plugin
  * is a shared library (.so) that exports ONE function, `patchbay_plugin_entry_v1`, and includes
@@ -45,6 +52,10 @@
  *    terminal event. It never blocks on network I/O. It may deliver the terminal event itself,
  *    on the calling thread, before it returns.
  *  - The plugin never touches `on_event`/`user_data` after the terminal event's callback returns.
+ *  - 1.1: the host may call `chat_pause` when its queue for the call is full, and `chat_resume`
+ *    once its client has caught up. A paused call keeps its upstream connection but reads no
+ *    more from it (so the upstream's writes slow down) and emits no events until resumed —
+ *    except the terminal event, which `chat_cancel` still brings at once.
  *
  * A MINIMAL PLUGIN (C)
  *      #include "patchbay_plugin.h"
@@ -76,7 +87,7 @@ extern "C" {
 /** The ABI major version this header describes. A different major is a different ABI. */
 #define PATCHBAY_ABI_MAJOR 1
 /** The ABI minor version this header describes. Minor versions only append. */
-#define PATCHBAY_ABI_MINOR 0
+#define PATCHBAY_ABI_MINOR 1
 
 /** The entry point's symbol name for this major version. */
 #define PATCHBAY_PLUGIN_ENTRY_SYMBOL "patchbay_plugin_entry_v1"
@@ -353,6 +364,31 @@ typedef struct patchbay_plugin_descriptor {
      * `*out_error` set as there.
      */
     patchbay_status (*config_check)(const char *config_json, size_t config_len, char **out_error);
+
+    /* ---- 1.1: flow control. Both or neither: the host refuses a plugin that sets only one. ---- */
+
+    /**
+     * OPTIONAL (1.1): stop emitting events for this call until `chat_resume`, because the host's
+     * queue for it is full. The plugin stops reading from its upstream for the call (so the
+     * upstream's TCP window fills and it slows down) rather than buffering the reply itself.
+     * THREAD: [any-thread], including from inside this call's own `on_event`. Never blocks.
+     * Valid from the return of `chat_start` until `chat_release`; the host never calls it after
+     * the terminal event has been delivered. Idempotent: pausing a paused call does nothing.
+     * Events already being emitted when it is called may still arrive — at most what the plugin
+     * had in hand from one upstream read; the host queues them. The DELTA after that waits.
+     * While paused: `chat_cancel` still works and still ends the call with its terminal event;
+     * a deadline the plugin keeps for the upstream (a read timeout) should not count paused time.
+     */
+    void (*chat_pause)(patchbay_call *call);
+
+    /**
+     * OPTIONAL (1.1): emit events again after `chat_pause`. Idempotent; resuming a call that is
+     * not paused does nothing.
+     * THREAD: [any-thread], including from inside this call's own `on_event`. Never blocks.
+     * Valid from the return of `chat_start` until `chat_release`; the host calls pause and resume
+     * for one call one at a time, never concurrently with each other.
+     */
+    void (*chat_resume)(patchbay_call *call);
 } patchbay_plugin_descriptor;
 
 /** The smallest descriptor a 1.x host accepts: every member up to and including chat_release. */

@@ -27,6 +27,8 @@ public struct LiveSettings: Sendable {
     let webSocketConnections: RateLimitPolicy
     /// The `Strict-Transport-Security` value to send, if any.
     let strictTransportSecurity: String?
+    /// The most reply text queued per stream for a client that reads slowly (`stream_buffer_bytes`).
+    let streamBufferBytes: Int
 
     /// The configuration the snapshot was built from.
     public var configuration: PatchbayConfiguration { routes.configuration }
@@ -43,6 +45,7 @@ public struct LiveSettings: Sendable {
         self.webSocketMaxChatsPerSocket = server.webSocketMaxChatsPerSocket
         self.webSocketConnections = RateLimitPolicy(requestsPerMinute: routes.configuration.webSocketConnectionsPerMinute)
         self.strictTransportSecurity = server.strictTransportSecurity
+        self.streamBufferBytes = server.streamBufferBytes
     }
 }
 

@@ -79,7 +79,9 @@ public final class ChatTurn: Sendable {
         if ending.wasInterrupted {
             return TurnError(.shuttingDown, "The server is restarting. Please send your message again in a moment.")
         }
-        if failure.code != .cancelled {
+        if failure.code == .streamBufferFull {
+            finishing.logger.warning("reply stopped: the client is reading too slowly and the provider cannot be paused")
+        } else if failure.code != .cancelled {
             var metadata: Logger.Metadata = ["error.code": .string(failure.reportedCode), "error.retryable": .stringConvertible(failure.retryable)]
             if let status = failure.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
             finishing.logger.error("provider call failed: \(failure.message)", metadata: metadata)
@@ -98,6 +100,7 @@ extension TurnError {
         case .timeout: self.init(.timeout, "The AI provider took too long to answer. Please try again.")
         case .invalidRequest: self.init(.invalidRequest, "The AI provider could not accept this request.")
         case .cancelled, .internalError: self = .somethingWentWrong
+        case .streamBufferFull: self.init(.streamBufferFull, "The reply was stopped because it was being read too slowly. Please try again.")
         }
     }
 }

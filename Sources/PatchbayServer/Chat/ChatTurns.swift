@@ -69,7 +69,7 @@ public struct ChatTurns: Sendable {
                 requestID: caller.requestID, model: route.assistant.model, system: parameters.systemPrompt,
                 messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
                 temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop
-            ))
+            ), bufferBytes: settings.streamBufferBytes)
         } catch {
             logger.error("plugin refused to start the call: \(error.message)")
             record.fail(.internalError)

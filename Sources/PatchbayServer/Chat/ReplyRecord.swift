@@ -91,10 +91,10 @@ final class CallEnding: Sendable {
 /// is what we want when the response is abandoned, and must not happen in between.
 final class PluginEventReader: @unchecked Sendable {
     // @unchecked: used by one task at a time — the turn's start, then the door.
-    private var iterator: AsyncStream<PluginEvent>.Iterator
+    private var iterator: PluginEventStream.AsyncIterator
     private var peeked: PluginEvent??
 
-    init(_ events: AsyncStream<PluginEvent>) {
+    init(_ events: PluginEventStream) {
         self.iterator = events.makeAsyncIterator()
     }
 

@@ -12,6 +12,7 @@ public struct TurnError: Error, Sendable, Equatable {
             case providerUnavailable = "PROVIDER_UNAVAILABLE"
             case timeout = "TIMEOUT"
             case shuttingDown = "SHUTTING_DOWN"
+            case streamBufferFull = "STREAM_BUFFER_FULL"
             case internalError = "INTERNAL_ERROR"
         }
 
@@ -34,6 +35,9 @@ public struct TurnError: Error, Sendable, Equatable {
         public static let timeout = Code(.timeout)
         /// The server stopped the call on its way down.
         public static let shuttingDown = Code(.shuttingDown)
+        /// The server stopped the reply because its client read it too slowly and the provider
+        /// could not be paused. Stored and counted under this code; clients see it as an internal error.
+        public static let streamBufferFull = Code(.streamBufferFull)
         /// Anything else.
         public static let internalError = Code(.internalError)
 

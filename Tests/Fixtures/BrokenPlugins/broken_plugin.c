@@ -19,6 +19,9 @@ static patchbay_status start(patchbay_instance *i, const patchbay_chat_request *
 }
 static void cancel(patchbay_call *c) { (void)c; }
 static void release(patchbay_call *c) { (void)c; }
+#if defined(BROKEN_HALF_PAUSE)
+static void pause_call(patchbay_call *c) { (void)c; }
+#endif
 
 static patchbay_plugin_descriptor descriptor = {
     .struct_size = sizeof(patchbay_plugin_descriptor),
@@ -61,6 +64,9 @@ PATCHBAY_EXPORT const patchbay_plugin_descriptor *patchbay_plugin_entry_v1(uint1
     descriptor.chat_start = NULL;
 #elif defined(BROKEN_BAD_MANIFEST)
     descriptor.manifest_json = "{\"models\": 3}";
+#elif defined(BROKEN_HALF_PAUSE)
+    /* chat_pause without chat_resume: a paused call could never go on. */
+    descriptor.chat_pause = pause_call;
 #elif defined(BROKEN_NEWER_MINOR)
     /* A plugin from a newer 1.x: larger descriptor, higher minor. A 1.0 host must accept it. */
     descriptor.abi_minor = 7;

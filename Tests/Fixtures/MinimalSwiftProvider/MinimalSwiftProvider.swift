@@ -150,7 +150,9 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<patchbay_plugin
         chat_start: start,
         chat_cancel: cancel,
         chat_release: release,
-        config_check: nil
+        config_check: nil,
+        chat_pause: nil,
+        chat_resume: nil
     ))
     return pointer
 }()
