@@ -41,10 +41,3 @@ struct CompletionReply: TurnEventEncoder {
         ByteBuffer(string: "data: " + json + "\n\n")
     }
 }
-
-extension Date {
-    /// `2024-01-01T00:00:00Z`: the timestamps of seed 004.
-    var iso8601Seconds: String {
-        formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
-    }
-}
