@@ -44,6 +44,35 @@ public enum UpstreamChatCall {
     }
 }
 
+/// How a successful reply's body reads, decided by its `Content-Type`, not by what was asked:
+/// compatible servers and proxies answer a streamed request with one whole JSON reply, or a
+/// non-streamed one with an event stream.
+enum ReplyBodyForm: Equatable {
+    /// `text/event-stream`: events as they arrive.
+    case eventStream
+    /// `application/json` (or `…+json`): one whole reply, read when it has all arrived.
+    case json
+    /// Anything else, named as it arrived.
+    case unexpected(String)
+
+    /// The form of a reply with this `Content-Type`; without one, the form that was asked for.
+    init(contentType: String?, asked streaming: Bool) {
+        guard let contentType, !contentType.isEmpty else {
+            self = streaming ? .eventStream : .json
+            return
+        }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        switch mediaType {
+        case "text/event-stream": self = .eventStream
+        case "application/json": self = .json
+        case let other where other.hasSuffix("+json"): self = .json
+        default: self = .unexpected(String(contentType.prefix(100)))
+        }
+    }
+}
+
 /// Reads one attempt's response on the event thread and reports to the retry driver.
 final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
     /// Error bodies are for the log: keep a bounded prefix.
@@ -58,6 +87,8 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
     private let streaming: Bool
     private let secrets: [String]
     private var status = 0
+    /// Set from the head of a 2xx reply.
+    private var form = ReplyBodyForm.json
     private var buffer: [UInt8] = []
     private var parser = SSEParser()
     private var step = ChatReplyStep.more
@@ -76,6 +107,12 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
 
     func didReceiveHead(_ head: HTTPResponseHead, transfer: HTTPTransfer) {
         status = head.status
+        guard succeeded else { return }
+        form = ReplyBodyForm(contentType: head.headers["content-type"], asked: streaming)
+        if case .unexpected(let contentType) = form {
+            settle(.failed(ChatError(code: .providerError,
+                                     message: "the upstream answered \(status) with \(contentType), neither an event stream nor JSON")), transfer)
+        }
     }
 
     func didReceiveBody(_ bytes: UnsafeRawBufferPointer, transfer: HTTPTransfer) {
@@ -84,7 +121,7 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
             buffer.append(contentsOf: bytes.prefix(max(0, Self.maxErrorBody - buffer.count)))
             return
         }
-        guard streaming else {
+        guard form == .eventStream else {
             guard buffer.count + bytes.count <= Self.maxBody else {
                 settle(.failed(ChatError(code: .providerError, message: "the upstream's reply is larger than \(Self.maxBody) bytes")), transfer)
                 return
@@ -107,7 +144,7 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
             let message = SecretRedaction.redact(format.errorDescription(status: head.status, body: buffer), secrets: secrets)
             attempt.failed(.httpStatus(head, message: message), clientHasOutput: events.hasEmittedDelta)
         case .success:
-            if streaming {
+            if form == .eventStream {
                 parser.finish { event in
                     if step == .more { step = decoder.decode(event: event, into: events) }
                 }

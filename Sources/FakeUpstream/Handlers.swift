@@ -90,6 +90,12 @@ extension FakeUpstream {
     // MARK: Responses
 
     /// A complete response with a fixed body, written in one piece or, under `split`, in pieces.
+    /// A 200 HTML page where an API reply was expected (scenario `reply=html`).
+    func captivePortalPage(path: String) -> Response {
+        fixedResponse(status: 200, headers: [.contentType: "text/html; charset=utf-8"],
+                      body: "<!doctype html><title>Sign in</title><p>Sign in to continue.</p>", path: path)
+    }
+
     func fixedResponse(status: Int, headers: HTTPFields, body: String, path: String, splitBytes: Int? = nil) -> Response {
         fixedResponse(status: status, headers: headers, bytes: Array(body.utf8), path: path, splitBytes: splitBytes)
     }

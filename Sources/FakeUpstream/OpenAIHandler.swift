@@ -68,7 +68,8 @@ extension FakeUpstream {
             return errorResponse(status, OpenAIFormat.statusBody(status, model: model, retryAfter: scenario.retryAfter), retryAfter: scenario.retryAfter)
         }
 
-        let stream = json["stream"] as? Bool ?? false
+        if scenario.replyForm == .html { return captivePortalPage(path: path) }
+        let stream = scenario.replyForm.map { $0 == .stream } ?? (json["stream"] as? Bool ?? false)
         try await applyFaultsBeforeResponse(scenario, stream: stream, request: request, context: context, path: path)
 
         var deltas = scenario.deltas

@@ -20,6 +20,10 @@ import Foundation
 ///   delta's event begins).
 /// - `ping` (Anthropic): a `ping` event between every two deltas (one `ping` after
 ///   `content_block_start` is always sent, as the API does).
+/// - `reply=json|stream|html`: answer in that form whatever the request asked, as compatible
+///   servers and proxies do: `json` a whole reply (`application/json`) to a streamed request,
+///   `stream` an event stream to a non-streamed one, `html` a 200 `text/html` page (a captive
+///   portal, a misrouted base URL).
 ///
 /// Faults:
 /// - `status=S`: answer with HTTP status S and the provider's error body for it.
@@ -39,6 +43,18 @@ public struct FakeScenario: Sendable, Equatable {
     public var intervalMilliseconds: Int = 0
     public var splitBytes: Int?
     public var ping = false
+    /// The reply's form when the scenario overrides the request's `stream`.
+    public var replyForm: ReplyForm?
+
+    /// A reply's form on the wire.
+    public enum ReplyForm: String, Sendable, Equatable {
+        /// One whole JSON reply.
+        case json
+        /// An SSE event stream.
+        case stream
+        /// A 200 HTML page, neither of the above.
+        case html
+    }
 
     public var status: Int?
     public var retryAfter: String?
@@ -91,6 +107,11 @@ public struct FakeScenario: Sendable, Equatable {
             case "interval": scenario.intervalMilliseconds = try int()
             case "split": scenario.splitBytes = value == nil ? defaultSplitBytes : try int(min: 1)
             case "ping": try flag(); scenario.ping = true
+            case "reply":
+                guard let value, let form = ReplyForm(rawValue: value) else {
+                    throw ParseError(description: "scenario key 'reply' needs json, stream or html")
+                }
+                scenario.replyForm = form
             case "status":
                 let s = try int(min: 100)
                 guard (400...599).contains(s) else { throw ParseError(description: "scenario status must be 400…599") }

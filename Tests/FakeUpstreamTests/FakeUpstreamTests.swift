@@ -316,6 +316,29 @@ struct FakeUpstreamTests {
         }
     }
 
+    /// Compatible servers answer in a form other than the one asked for (issue 21 §0).
+    @Test func replyFormOverridesWhatWasAsked() async throws {
+        try await FakeUpstream.withRunning { _, port in
+            let openAIWhole = try await openAI(port, scenario: "reply=json", body: chatBody(stream: true))
+            #expect(openAIWhole.header("content-type") == "application/json")
+            #expect(openAIWhole.text.contains(#""chat.completion""#))
+            let anthropicWhole = try await anthropic(port, scenario: "reply=json", body: messagesBody(stream: true))
+            #expect(anthropicWhole.header("content-type") == "application/json")
+            #expect(anthropicWhole.text.contains(#""stop_reason""#))
+
+            let openAIStream = try await openAI(port, scenario: "reply=stream", body: chatBody(stream: false))
+            #expect(openAIStream.header("content-type")?.hasPrefix("text/event-stream") == true)
+            #expect(openAIStream.text.hasSuffix("data: [DONE]\n\n"))
+            let anthropicStream = try await anthropic(port, scenario: "reply=stream", body: messagesBody(stream: false))
+            #expect(anthropicStream.text.contains("event: message_stop"))
+
+            let portal = try await anthropic(port, scenario: "reply=html", body: messagesBody(stream: true))
+            #expect(portal.status == 200)
+            #expect(portal.header("content-type")?.hasPrefix("text/html") == true)
+        }
+        #expect(throws: FakeScenario.ParseError.self) { try FakeScenario.parse("reply=xml") }
+    }
+
     @Test func malformedAndErrorEvents() async throws {
         try await FakeUpstream.withRunning { _, port in
             let malformed = try await openAI(port, scenario: "malformed", body: chatBody(stream: true))

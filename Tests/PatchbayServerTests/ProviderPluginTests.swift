@@ -210,6 +210,43 @@ struct ProviderPluginTests {
         }
     }
 
+    /// Compatible servers and proxies answer in a form other than the one asked for: the reply
+    /// is read by its Content-Type.
+    @Test(
+        "a reply is read by its Content-Type: JSON to a stream, a stream to JSON, HTML refused",
+        arguments: ["openai", "anthropic"]
+    )
+    func replyReadByContentType(provider: String) async throws {
+        try await FakeUpstream.withRunning { upstream, port in
+            let extra = ProviderHost.assistant("whole", model: "fake:reply=json", provider: provider)
+                + ProviderHost.assistant("streamed", model: "fake:reply=stream", provider: provider)
+                + ProviderHost.assistant("portal", model: "fake:reply=html", provider: provider)
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: extra)
+            try await host.test { client in
+                // A stream asked, one JSON reply arrived: streamed to the client as a delta and a DONE with usage.
+                let whole = try await client.ask("whole", stream: true)
+                #expect(whole.status == .ok)
+                let (text, last) = try sseReply(whole)
+                #expect(text == "Hello from the fake upstream.")
+                #expect(last["done"] as? Bool == true && last["error"] == nil)
+                #expect((last["usage"] as? [String: Any])?["outputTokens"] as? Int == 5)
+
+                // JSON asked, an event stream arrived: read as a stream, answered as JSON.
+                let streamed = try await client.ask("streamed", stream: false)
+                #expect(streamed.status == .ok)
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: streamed.body)) as? [String: Any])
+                #expect(json["content"] as? String == "Hello from the fake upstream.")
+
+                // Neither: a clear PROVIDER_ERROR, not retried (a page will not turn into a reply).
+                let before = upstream.requests.count
+                let portal = try await client.ask("portal", stream: false)
+                #expect(portal.status.code == 502)
+                #expect(String(buffer: portal.body).contains(#""code":"PROVIDER_ERROR""#))
+                #expect(upstream.requests.count == before + 1)
+            }
+        }
+    }
+
     @Test("frames split mid-line and mid-UTF-8 character reassemble exactly", arguments: ["openai", "anthropic"])
     func splitFrames(provider: String) async throws {
         try await FakeUpstream.withRunning { _, port in
