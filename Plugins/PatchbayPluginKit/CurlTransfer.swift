@@ -63,6 +63,7 @@ final class TransferState {
         _ = long(CURLOPT_TCP_NODELAY, 1)
         _ = long(CURLOPT_TCP_KEEPALIVE, 1)
         _ = long(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        if let bytes = configuration.receiveBufferBytes { _ = patchbay_curl_easy_cap_receive_buffer(easy, bytes) }
         if configuration.preferHTTP2 {
             _ = long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
             // Over TLS, wait for a connection being set up rather than open a second one: it

@@ -115,6 +115,11 @@ public final class HTTPTransport: Sendable {
         public var timeouts: HTTPTimeouts
         /// The User-Agent header sent unless a request sets one.
         public var userAgent: String?
+        /// Each connection's socket receive buffer (`SO_RCVBUF`), in bytes; nil lets the kernel
+        /// grow it (Linux: up to 6 MiB). A paused transfer leaves the upstream's writes waiting
+        /// here, so a fixed size is what makes the upstream slow down soon. 256 KiB by default:
+        /// plenty for a token stream, and for a whole reply at 2.5 MB/s over a 100 ms path.
+        public var receiveBufferBytes: Int?
         /// The event thread's name (at most 15 bytes are kept).
         public var threadName: String
 
@@ -126,8 +131,10 @@ public final class HTTPTransport: Sendable {
             preferHTTP2: Bool = true,
             timeouts: HTTPTimeouts = HTTPTimeouts(),
             userAgent: String? = nil,
+            receiveBufferBytes: Int? = 256 * 1024,
             threadName: String = "patchbay-http"
         ) {
+            self.receiveBufferBytes = receiveBufferBytes
             self.maxHostConnections = maxHostConnections
             self.maxTotalConnections = maxTotalConnections
             self.maxCachedConnections = maxCachedConnections

@@ -1,4 +1,6 @@
 #include <curl/curl.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 /* curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic, which Swift cannot
  * call: these typed wrappers are how Swift reaches them. */
@@ -48,3 +50,19 @@ static inline CURLcode patchbay_curl_easy_pause_receiving(CURL *handle, int paus
 }
 /** What a write callback returns to pause its transfer, keeping the data it was given. */
 static inline size_t patchbay_curl_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+
+/* Socket receive buffers, for flow control: Linux grows a connection's receive buffer up to
+ * tcp_rmem's maximum (6 MiB by default), all of which an upstream may fill while its transfer is
+ * paused. A fixed size keeps what a paused transfer holds in the kernel small. */
+static int patchbay_curl_set_receive_buffer(void *bytes, curl_socket_t socket, curlsocktype purpose) {
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        int size = (int)(intptr_t)bytes;
+        (void)setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    return CURL_SOCKOPT_OK;
+}
+/** Sets the receive buffer of every connection `handle` opens to `bytes`. */
+static inline CURLcode patchbay_curl_easy_cap_receive_buffer(CURL *handle, long bytes) {
+    curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, patchbay_curl_set_receive_buffer);
+    return curl_easy_setopt(handle, CURLOPT_SOCKOPTDATA, (void *)(intptr_t)bytes);
+}

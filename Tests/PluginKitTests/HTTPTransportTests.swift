@@ -41,6 +41,9 @@ extension HTTPTransport {
     }
 }
 
+/// How many body bytes `/flood` got into its socket before the socket stopped taking them.
+private let floodWritten = Latch<Int>()
+
 /// The server's canned routes.
 private func route(_ request: TestHTTPServer.Request, _ connection: TestHTTPServer.Connection, closed: ClosedConnections, barrier: Barrier?) -> Bool {
     switch request.path {
@@ -78,6 +81,16 @@ private func route(_ request: TestHTTPServer.Request, _ connection: TestHTTPServ
             usleep(20_000)
         }
         closed.append(connection.number)
+        return false
+    case "/flood":
+        // A 64 MiB body written as fast as the socket takes it, from a small send buffer; once
+        // the socket has not taken a byte for a second, how much it took is reported.
+        var size: Int32 = 64 * 1024
+        setsockopt(connection.fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let total = 64 << 20
+        connection.write("HTTP/1.1 200 OK\r\nContent-Length: \(total)\r\n\r\n")
+        floodWritten.fulfill(connection.writeUntilBlocked(total: total, patience: 1000))
+        _ = connection.waitForClientClose()
         return false
     case "/truncated":
         connection.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
@@ -358,6 +371,26 @@ struct HTTPTransportTests {
         }
         #expect(error.code == .cancelled)
         #expect(pieces.count > 1)
+    }
+
+    /// Backpressure reaches the upstream: a paused transfer stops reading, its socket's receive
+    /// buffer is fixed (`receiveBufferBytes`, 256 KiB: the kernel doubles it), so the server's
+    /// writes stop after what the two sockets hold — not after Linux's 6 MiB of autotuning.
+    @Test("a paused transfer's upstream cannot write past the socket buffers")
+    func pausedTransferBlocksTheServer() async throws {
+        let fixture = try Fixture()
+        let transport = try HTTPTransport()
+        defer { transport.shutdown() }
+        let result = Latch<Result<HTTPResponseHead, HTTPTransportError>>()
+        let transfer = transport.start(
+            HTTPRequest(url: fixture.server.url("/flood"), timeouts: HTTPTimeouts(firstByte: .seconds(5), idle: .seconds(5), total: nil)),
+            onBody: { _, transfer in transfer.pause() },
+            onComplete: { outcome, _ in result.fulfill(outcome) })
+        let written = try #require(await floodWritten.wait(timeout: .seconds(60)))
+        #expect(written < 2 << 20, "the server wrote \(written) bytes into a paused transfer")
+        #expect(result.value == nil, "still paused, not ended")
+        transfer.cancel()
+        _ = await result.wait()
     }
 
     @Test("cancel mid-body aborts at once and closes the server's connection")

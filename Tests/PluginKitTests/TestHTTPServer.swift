@@ -41,6 +41,24 @@ final class TestHTTPServer: Sendable {
         @discardableResult
         func write(_ text: String) -> Bool { write(Array(text.utf8)) }
 
+        /// Writes up to `total` bytes without blocking, waiting up to `patience` ms each time the
+        /// socket is full; returns how many it took before it stayed full (or the peer left).
+        func writeUntilBlocked(total: Int, patience: Int32) -> Int {
+            let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024)
+            var written = 0
+            while written < total {
+                let n = chunk.withUnsafeBytes { send(fd, $0.baseAddress!, min(chunk.count, total - written), Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                if n > 0 {
+                    written += n
+                    continue
+                }
+                guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK else { break }
+                var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&descriptor, 1, patience) == 0 { break }
+            }
+            return written
+        }
+
         /// Writes one chunk of a chunked body.
         @discardableResult
         func writeChunk(_ text: String) -> Bool {

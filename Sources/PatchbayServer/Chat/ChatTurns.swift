@@ -61,7 +61,7 @@ public struct ChatTurns: Sendable {
         if admission.slot != nil { metrics.streamOpened(true) }
         let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks, slot: admission.slot,
                                       metrics: metrics, requestLog: caller.requestLog, logger: logger, model: route.assistant.model)
-        let record = ReplyRecord()
+        let record = ReplyRecord(keepsText: conversation != nil || !request.stream)
         let parameters = request.parameters.applied(to: route.assistant, logger: logger)
         let call: ChatCall
         do {

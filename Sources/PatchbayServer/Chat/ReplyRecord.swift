@@ -16,13 +16,21 @@ final class ReplyRecord: Sendable {
     private let state = Mutex(State())
     /// When the provider call started.
     let startedAt = ContinuousClock.now
+    /// Whether the reply's text is kept: only a stored turn and a collected (non-streamed) one
+    /// read it. A stateless stream keeps none, so a client that reads slowly costs the server
+    /// its bounded queue (`server.stream_buffer_bytes`), not the reply so far.
+    private let keepsText: Bool
+
+    init(keepsText: Bool) {
+        self.keepsText = keepsText
+    }
 
     func observe(_ event: PluginEvent) {
         state.withLock { state in
             switch event {
             case .delta(let text):
                 if state.firstTextAt == nil { state.firstTextAt = .now }
-                state.text += text
+                if keepsText { state.text += text }
             case .usage(let usage): state.usage = usage
             case .done: state.finished = true
             case .failed: break
