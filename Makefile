@@ -14,6 +14,10 @@ BUILD ?= release
 PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 # What building and running need: `make run` installs these and nothing else.
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-config gcc libc6-dev
+# The provider plugins written in Rust (Plugins/<Name>/Cargo.toml), built with cargo: rustup's if
+# there is one, else Debian's (`make test` installs Debian's `cargo` when none is found).
+RUST_PLUGINS ?= MirrorProvider
+CARGO = $(shell PATH="$$PATH:$(HOME)/.cargo/bin" command -v cargo 2>/dev/null)
 # What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
 # Python tools the tests drive. `make test` alone installs them.
 TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv
@@ -30,6 +34,7 @@ deps:
 
 test-deps: deps
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+	@[ -n "$(CARGO)" ] || $(MAKE) --no-print-directory apt-install PACKAGES="cargo"
 
 .PHONY: apt-install
 apt-install:
@@ -54,6 +59,11 @@ plugins: build
 	@mkdir -p $(PLUGINS_DIR)
 	@bin=$$($(SWIFT) build -c $(BUILD) --show-bin-path); \
 	for p in $(PROVIDER_PLUGINS); do install -m 0755 "$$bin/lib$$p.so" $(PLUGINS_DIR)/; echo "installed $(PLUGINS_DIR)/lib$$p.so"; done
+	@if [ -z "$(CARGO)" ]; then echo "note: no cargo here, so the Rust plugins ($(RUST_PLUGINS)) are not built"; else \
+	  for p in $(RUST_PLUGINS); do \
+	    "$(CARGO)" build --release --offline --quiet --manifest-path Plugins/$$p/Cargo.toml --target-dir .build/cargo && \
+	    install -m 0755 .build/cargo/release/lib$$p.so $(PLUGINS_DIR)/ && echo "installed $(PLUGINS_DIR)/lib$$p.so" || exit 1; \
+	  done; fi
 
 run: plugins
 	$$($(SWIFT) build -c $(BUILD) --show-bin-path)/patchbay serve --config $(CONFIG)

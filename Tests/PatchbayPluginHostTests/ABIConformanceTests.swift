@@ -132,13 +132,22 @@ struct ConformanceSubject: CustomTestStringConvertible, Sendable {
     static let echoDelayed = ConformanceSubject(product: "EchoProvider", settings: #"{"delay_ms":2}"#)
     static let echoVerySlow = ConformanceSubject(product: "EchoProvider", settings: #"{"delay_ms":60000}"#, hangingMessage: "words that never come")
     static let swift = ConformanceSubject(product: "MinimalSwiftProvider", settings: "{}", hangingMessage: "hang")
+    static let rust = ConformanceSubject(product: RustPlugin.product, settings: #"{"delay_ms":0}"#)
+    static let rustDelayed = ConformanceSubject(product: RustPlugin.product, settings: #"{"delay_ms":2}"#)
+    static let rustVerySlow = ConformanceSubject(product: RustPlugin.product, settings: #"{"delay_ms":60000}"#, hangingMessage: "words that never come")
+
+    /// A session with the plugin, built first when it is the Rust one.
+    func session() async throws -> RawABISession {
+        if product == RustPlugin.product { try await RustPlugin.build() }
+        return try RawABISession(product: product, settings: settings)
+    }
 }
 
-@Suite("ABI conformance: the C echo plugin and a Swift plugin keep the header's promises")
+@Suite("ABI conformance: the C echo plugin, a Swift plugin and the Rust mirror plugin keep the header's promises")
 struct ABIConformanceTests {
-    @Test("exactly one terminal event, nothing after it, deltas add up to the text", arguments: [ConformanceSubject.echo, .echoDelayed, .swift])
-    func oneTerminalEvent(subject: ConformanceSubject) throws {
-        let session = try RawABISession(product: subject.product, settings: subject.settings)
+    @Test("exactly one terminal event, nothing after it, deltas add up to the text", arguments: [ConformanceSubject.echo, .echoDelayed, .swift, .rust, .rustDelayed])
+    func oneTerminalEvent(subject: ConformanceSubject) async throws {
+        let session = try await subject.session()
         #expect(session.start(message: subject.message) == PATCHBAY_OK)
         _ = session.waitForTerminal()
         let events = session.finish()
@@ -149,9 +158,9 @@ struct ABIConformanceTests {
         #expect(events.contains { $0.kind == PATCHBAY_EVENT_USAGE })
     }
 
-    @Test("cancel before the first delta ends the call with CANCELLED and no text", arguments: [ConformanceSubject.echoVerySlow, .swift])
-    func cancelBeforeFirstDelta(subject: ConformanceSubject) throws {
-        let session = try RawABISession(product: subject.product, settings: subject.settings)
+    @Test("cancel before the first delta ends the call with CANCELLED and no text", arguments: [ConformanceSubject.echoVerySlow, .swift, .rustVerySlow])
+    func cancelBeforeFirstDelta(subject: ConformanceSubject) async throws {
+        let session = try await subject.session()
         #expect(session.start(message: try #require(subject.hangingMessage)) == PATCHBAY_OK)
         session.cancel()
         session.cancel()  // idempotent
@@ -164,9 +173,9 @@ struct ABIConformanceTests {
         #expect(final.afterTerminal == 0)
     }
 
-    @Test("cancel after done is harmless and emits nothing", arguments: [ConformanceSubject.echo, .echoDelayed, .swift])
-    func cancelAfterDone(subject: ConformanceSubject) throws {
-        let session = try RawABISession(product: subject.product, settings: subject.settings)
+    @Test("cancel after done is harmless and emits nothing", arguments: [ConformanceSubject.echo, .echoDelayed, .swift, .rust, .rustDelayed])
+    func cancelAfterDone(subject: ConformanceSubject) async throws {
+        let session = try await subject.session()
         #expect(session.start(message: subject.message) == PATCHBAY_OK)
         let before = session.waitForTerminal()
         #expect(before.terminals.first?.kind == PATCHBAY_EVENT_DONE)
@@ -188,9 +197,12 @@ struct ABIConformanceTests {
         #expect(events.terminals.count == 1)
     }
 
-    @Test("cancel from inside on_event stops the call")
-    func cancelInsideCallback() throws {
-        let session = try RawABISession(product: "EchoProvider", settings: #"{"delay_ms":5}"#)
+    @Test("cancel from inside on_event stops the call", arguments: [
+        ConformanceSubject(product: "EchoProvider", settings: #"{"delay_ms":5}"#),
+        ConformanceSubject(product: RustPlugin.product, settings: #"{"delay_ms":5}"#),
+    ])
+    func cancelInsideCallback(subject: ConformanceSubject) async throws {
+        let session = try await subject.session()
         session.cancelOnFirstDelta = true
         #expect(session.start(message: "one two three four five six seven eight") == PATCHBAY_OK)
         let events = session.waitForTerminal()
@@ -203,6 +215,14 @@ struct ABIConformanceTests {
     func refusedStart() throws {
         let session = try RawABISession(product: "MinimalSwiftProvider", settings: "{}")
         #expect(session.start(message: "refuse") == PATCHBAY_ERR_INVALID_ARGUMENT)
+        #expect(session.finish().isEmpty)
+    }
+
+    @Test("the Rust plugin refuses a request that is not JSON, with no event and no handle")
+    func rustRefusesMalformedRequest() async throws {
+        let session = try await ConformanceSubject.rust.session()
+        // An unescaped quote breaks the request's JSON.
+        #expect(session.start(message: #"say "hi""#) == PATCHBAY_ERR_INVALID_ARGUMENT)
         #expect(session.finish().isEmpty)
     }
 }

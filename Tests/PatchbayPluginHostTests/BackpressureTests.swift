@@ -62,6 +62,41 @@ struct BackpressureTests {
         #expect(recorder.lines.contains { $0.message == "echo: call resumed" })
     }
 
+    @Test("the Rust mirror plugin is paused past the bound and stays paused until its reader catches up")
+    func rustPluginPauses() async throws {
+        try await RustPlugin.build()
+        let recorder = LogRecorder()
+        let mirror = try instance(TestPaths.builtPlugin(RustPlugin.product), settings: #"{"delay_ms":1}"#, recorder: recorder)
+        #expect(mirror.plugin.canPause)
+        let words = (1...3000).map { "w\($0)" }
+        let text = words.joined(separator: " ")
+        let bound = 2048
+        let longestDelta = words.map { $0.utf8.count + 1 }.max()!
+        let call = try mirror.startCall(requestJSON: request(text, model: "mirror-1"), bufferBytes: bound)
+        _ = try await withDeadline(30) { try await recorder.firstLine { $0.message == "mirror: call paused" } }
+
+        // Another whole call (its own thread, a millisecond a word) while nobody reads the first:
+        // had the first ignored its pause, it would have queued dozens more words meanwhile.
+        var other = ""
+        for await event in try mirror.startChat(requestJSON: request((1...100).map { "x\($0)" }.joined(separator: " "), model: "mirror-1")) {
+            if case .delta(let piece) = event { other += piece }
+        }
+        #expect(other.hasSuffix("x100"))
+        #expect(call.flow.paused)
+        #expect(call.flow.mostQueuedBytes <= bound + longestDelta)
+
+        var received = ""
+        var last: PluginEvent?
+        for await event in call.events {
+            if case .delta(let piece) = event { received += piece }
+            last = event
+        }
+        #expect(received == text)
+        #expect(last == .done(finishReason: "stop"))
+        #expect(call.flow.mostQueuedBytes <= bound + longestDelta)
+        #expect(recorder.lines.contains { $0.message == "mirror: call resumed" })
+    }
+
     @Test("a 1.0 plugin, which cannot pause, has its call stopped past the bound with STREAM_BUFFER_FULL")
     func legacyPluginStopped() async throws {
         let directory = try TemporaryDirectory()
