@@ -140,19 +140,7 @@ public struct RouteTable: Sendable {
                 providerLogger.warning("api_keys left out: \(settings.unsetAPIKeys.joined(separator: ", ")) not set")
             }
             do throws(PluginLoadError) {
-                // One instance per key: the key is part of the settings an instance is made from.
-                let instanceSettings = settings.apiKeys.isEmpty ? [settings.settingsJSON] : settings.apiKeys.map(settings.settingsJSON(apiKey:))
-                for json in instanceSettings { try plugin.checkSettings(provider: settings.name, settingsJSON: json) }
-                guard createInstances else {
-                    providers.append(unavailable(plugin, "not started (check only)"))
-                    continue
-                }
-                let keys = try instanceSettings.enumerated().map { index, json throws(PluginLoadError) in
-                    ProviderKey(index: index, id: KeyID(provider: settings.name, secret: json),
-                                instance: try plugin.makeInstance(provider: settings.name, settingsJSON: json, logger: logger))
-                }
-                providers.append(ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, keys: keys, unavailableReason: nil,
-                                               circuitBreaker: settings.circuitBreaker, settingsDigest: Fingerprint.of(settings.settingsJSON)))
+                providers.append(try configured(settings, plugin: plugin, createInstances: createInstances, logger: logger))
             } catch {
                 let problem = ConfigurationError(location: settings.location, message: "provider '\(settings.name)': \(error.message)")
                 problems.append(problem)
@@ -172,5 +160,24 @@ public struct RouteTable: Sendable {
             return AssistantRoute(assistant: assistant, provider: provider, targets: targets)
         }
         return RouteTable(configuration: configuration, catalog: catalog, providers: providers, assistants: assistants, problems: problems)
+    }
+
+    /// The route of a provider whose plugin is loaded and whose variables are set: its settings
+    /// checked by the plugin and, unless only checking, one instance per key (the key is part of
+    /// the settings an instance is made from).
+    private static func configured(
+        _ settings: ProviderSettings, plugin: LoadedPlugin, createInstances: Bool, logger: Logger
+    ) throws(PluginLoadError) -> ProviderRoute {
+        let instanceSettings = settings.apiKeys.isEmpty ? [settings.settingsJSON] : settings.apiKeys.map(settings.settingsJSON(apiKey:))
+        for json in instanceSettings { try plugin.checkSettings(provider: settings.name, settingsJSON: json) }
+        guard createInstances else {
+            return ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, unavailableReason: "not started (check only)")
+        }
+        let keys = try instanceSettings.enumerated().map { index, json throws(PluginLoadError) in
+            ProviderKey(index: index, id: KeyID(provider: settings.name, secret: json),
+                        instance: try plugin.makeInstance(provider: settings.name, settingsJSON: json, logger: logger))
+        }
+        return ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, keys: keys, unavailableReason: nil,
+                             circuitBreaker: settings.circuitBreaker, settingsDigest: Fingerprint.of(settings.settingsJSON))
     }
 }
