@@ -282,6 +282,7 @@ let package = Package(
                 "PatchbayServer",
                 "PatchbayStorage",
                 "PatchbayTestSupport",
+                "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

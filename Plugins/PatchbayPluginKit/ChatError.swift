@@ -1,3 +1,4 @@
+import Foundation
 import PatchbayJSON
 
 /// The terminal error of a chat call, as the ABI's ERROR event carries it.
@@ -35,13 +36,17 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
     public var retryable: Bool
     /// The HTTP status the upstream sent, if any.
     public var upstreamStatus: Int?
+    /// How long the upstream asked to wait (`retry-after-ms` or `Retry-After`), in milliseconds,
+    /// if it said: the host cools down a rate-limited key for that long.
+    public var retryAfterMilliseconds: Int?
 
     /// Creates an error.
-    public init(code: Code, message: String, retryable: Bool = false, upstreamStatus: Int? = nil) {
+    public init(code: Code, message: String, retryable: Bool = false, upstreamStatus: Int? = nil, retryAfterMilliseconds: Int? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable
         self.upstreamStatus = upstreamStatus
+        self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
     /// The error a cancelled call ends with.
@@ -73,13 +78,16 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         default:
             code = .internalError
         }
-        self.init(code: code, message: error.message, retryable: retryable, upstreamStatus: error.status)
+        let wait = error.head.flatMap { RetryPolicy.retryAfter(in: $0.headers, now: Date()) }
+        self.init(code: code, message: error.message, retryable: retryable, upstreamStatus: error.status,
+                  retryAfterMilliseconds: wait.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) })
     }
 
     /// The ERROR event's JSON.
     public var json: String {
         var text = "{\"code\":\(JSONText.string(code.rawValue)),\"message\":\(JSONText.string(message)),\"retryable\":\(retryable)"
         if let upstreamStatus { text += ",\"upstream_status\":\(upstreamStatus)" }
+        if let retryAfterMilliseconds { text += ",\"retry_after_ms\":\(retryAfterMilliseconds)" }
         return text + "}"
     }
 

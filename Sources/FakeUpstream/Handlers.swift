@@ -40,6 +40,9 @@ extension FakeUpstream {
         } else {
             scenario = FakeScenario()
         }
+        if let failKey = scenario.failKey, Self.apiKey(of: request) != failKey {
+            return scenario.withoutFaults
+        }
         if let failFirst = scenario.failFirst {
             let key = request.headers[Self.sequenceHeader] ?? "model:" + (model ?? "")
             if recorder.countInSequence(key) > failFirst {
@@ -47,6 +50,14 @@ extension FakeUpstream {
             }
         }
         return scenario
+    }
+
+    /// The API key a request was made with: its `Bearer` token, else its `x-api-key`.
+    static func apiKey(of request: Request) -> String? {
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        return request.headers[field("x-api-key")]
     }
 
     static let scenarioHeader = HTTPField.Name("X-Fake-Scenario")!

@@ -31,6 +31,9 @@ import Foundation
 /// - `fail_first=N`: apply the faults only to the first N requests that carry the same
 ///   `X-Fake-Sequence` header value (or the same model string when there is no such header);
 ///   later ones get the plain reply. With no other fault, the fault is `status=500`.
+/// - `fail_key=K`: apply the faults only to requests made with the API key K (the `Bearer`
+///   token, or `x-api-key`); requests with any other key get the plain reply. With no other
+///   fault, the fault is `status=500`. Combines with `fail_first` (which then counts only K's requests).
 /// - `hang`: send nothing, not even a status line, until the client goes away.
 /// - `hang_after=K`: stream K deltas, then stall until the client goes away.
 /// - `drop_after=K`: stream K deltas, then close the connection (no final chunk, no `[DONE]`).
@@ -59,6 +62,7 @@ public struct FakeScenario: Sendable, Equatable {
     public var status: Int?
     public var retryAfter: String?
     public var failFirst: Int?
+    public var failKey: String?
     public var hang = false
     public var hangAfter: Int?
     public var dropAfter: Int?
@@ -120,6 +124,9 @@ public struct FakeScenario: Sendable, Equatable {
                 guard let value, !value.isEmpty else { throw ParseError(description: "scenario key 'retry_after' needs a value") }
                 scenario.retryAfter = value
             case "fail_first": scenario.failFirst = try int()
+            case "fail_key":
+                guard let value, !value.isEmpty else { throw ParseError(description: "scenario key 'fail_key' needs a value") }
+                scenario.failKey = value
             case "hang": try flag(); scenario.hang = true
             case "hang_after": scenario.hangAfter = try int()
             case "drop_after": scenario.dropAfter = try int()
@@ -129,7 +136,7 @@ public struct FakeScenario: Sendable, Equatable {
                 throw ParseError(description: "unknown scenario key '\(key)'")
             }
         }
-        if scenario.failFirst != nil, !scenario.hasFault {
+        if scenario.failFirst != nil || scenario.failKey != nil, !scenario.hasFault {
             scenario.status = 500
         }
         return scenario
@@ -146,6 +153,7 @@ public struct FakeScenario: Sendable, Equatable {
         s.status = nil
         s.retryAfter = nil
         s.failFirst = nil
+        s.failKey = nil
         s.hang = false
         s.hangAfter = nil
         s.dropAfter = nil

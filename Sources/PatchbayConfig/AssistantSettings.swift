@@ -1,6 +1,7 @@
 import PatchbayRateLimit
 
-/// One entry under `assistants:`: a named model on a provider, with its generation defaults.
+/// One entry under `assistants:`: a named model on a provider — or several, as `targets:` — with
+/// its generation defaults.
 public struct AssistantSettings: Sendable {
     /// The assistant's key under `assistants:`, such as `default`.
     public var id: String
@@ -8,10 +9,14 @@ public struct AssistantSettings: Sendable {
     public var name: String
     /// A description for listings; empty unless `description:` is given.
     public var description: String
-    /// The key of a provider in the same file.
+    /// The provider of the first primary target (with `provider:`/`model:`, the only one).
     public var provider: String
-    /// The model name passed to the provider; never empty.
+    /// The model of the first primary target; never empty.
     public var model: String
+    /// Where requests go, in file order (`targets:`, or the one target `provider:`/`model:`
+    /// make): primaries are chosen by weight, fallbacks tried in this order. Never empty; at
+    /// least one is a primary.
+    public var targets: [AssistantTarget]
     /// Sampling temperature, 0...2 (`temperature:`).
     public var temperature: Double?
     /// The most tokens to generate, at least 1 (`max_tokens:`).
@@ -41,13 +46,15 @@ public struct AssistantSettings: Sendable {
     /// The default of `conversation_timeout`, in seconds.
     public static let defaultConversationTimeout = 3600
 
-    /// Creates assistant settings; `name` defaults to `id`.
+    /// Creates assistant settings; `name` defaults to `id`, `targets` to the one target
+    /// `provider`/`model` make.
     public init(
         id: String,
         name: String? = nil,
         description: String = "",
         provider: String,
         model: String,
+        targets: [AssistantTarget]? = nil,
         temperature: Double? = nil,
         maxTokens: Int? = nil,
         topP: Double? = nil,
@@ -64,6 +71,7 @@ public struct AssistantSettings: Sendable {
         self.description = description
         self.provider = provider
         self.model = model
+        self.targets = targets ?? [AssistantTarget(provider: provider, model: model, location: location)]
         self.temperature = temperature
         self.maxTokens = maxTokens
         self.topP = topP
@@ -74,5 +82,19 @@ public struct AssistantSettings: Sendable {
         self.aliases = aliases
         self.clientParameters = clientParameters
         self.location = location
+    }
+}
+
+extension AssistantSettings {
+    /// The assistant as one of its targets answers it: that target's provider and model, and
+    /// its generation settings where it has its own.
+    public func answering(with target: AssistantTarget) -> AssistantSettings {
+        var settings = self
+        settings.provider = target.provider
+        settings.model = target.model
+        if let temperature = target.temperature { settings.temperature = temperature }
+        if let maxTokens = target.maxTokens { settings.maxTokens = maxTokens }
+        if let topP = target.topP { settings.topP = topP }
+        return settings
     }
 }

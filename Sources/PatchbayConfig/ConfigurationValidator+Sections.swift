@@ -11,7 +11,7 @@ extension ConfigurationValidator {
     static let pluginKeys = ["directory"]
     static let storageKeys = ["sqlite_path"]
     static let assistantKeys = [
-        "name", "description", "provider", "model", "temperature", "max_tokens", "top_p", "system_prompt",
+        "name", "description", "provider", "model", "targets", "temperature", "max_tokens", "top_p", "system_prompt",
         "max_conversation_length", "conversation_timeout", "limits", "aliases", "client_parameters",
     ]
 
@@ -137,8 +137,11 @@ extension ConfigurationValidator {
         var plugin: (name: String, location: SourceLocation)?
         var hasPluginKey = false
         var missingVariables: [String] = []
+        var keys = ProviderKeys()
+        var circuitBreaker = CircuitBreakerSettings()
         var json = "{\(JSONText.string("provider_name")):\(JSONText.string(name))"
-        for setting in self.uniqueFields(of: entries, in: scope) {
+        let fields = self.uniqueFields(of: entries, in: scope)
+        for setting in fields {
             switch setting.name {
             case "plugin":
                 hasPluginKey = true
@@ -148,6 +151,10 @@ extension ConfigurationValidator {
             case "provider_name":
                 let message = "\(scope.prefix)key 'provider_name' is reserved; it is set to the provider's name"
                 self.report(.invalidValue, at: setting.key.location, message)
+            case "api_keys":
+                keys = self.apiKeys(setting, in: scope, alsoSingle: fields.contains { $0.name == "api_key" })
+            case "circuit_breaker":
+                circuitBreaker = self.circuitBreaker(setting, in: scope)
             default:
                 let value = self.json(setting.value, path: setting.name, in: scope, missingVariables: &missingVariables)
                 json += ",\(JSONText.string(setting.name)):\(value)"
@@ -158,13 +165,20 @@ extension ConfigurationValidator {
             self.report(.missingKey, at: field.key.location, "provider '\(name)' is missing required key 'plugin'")
         }
         guard let plugin else { return nil }
+        if keys.listed && keys.resolved.isEmpty {
+            // No key is set: the provider is not configured, as with an unset `api_key`.
+            missingVariables += keys.unset.filter { !missingVariables.contains($0) }
+        }
         return ProviderSettings(
             name: name,
             plugin: plugin.name,
             pluginLocation: plugin.location,
             location: field.key.location,
             settingsJSON: json,
-            missingVariables: missingVariables
+            missingVariables: missingVariables,
+            apiKeys: keys.resolved,
+            unsetAPIKeys: keys.resolved.isEmpty ? [] : keys.unset,
+            circuitBreaker: circuitBreaker
         )
     }
 
@@ -172,7 +186,7 @@ extension ConfigurationValidator {
     ///
     /// Messages name the setting by its path (`headers.X-Org`, `models[0]`) and never show a
     /// string's value: it may hold a secret, written in the file or resolved from the environment.
-    private mutating func json(_ node: YAMLNode, path: String, in scope: Scope, missingVariables: inout [String]) -> String {
+    mutating func json(_ node: YAMLNode, path: String, in scope: Scope, missingVariables: inout [String]) -> String {
         if node.isReported { return "null" }
         switch node.content {
         case .sequence(let items):
@@ -246,16 +260,7 @@ extension ConfigurationValidator {
         }
         let scope = Scope(placement: "in assistant '\(id)'", prefix: "assistant '\(id)': ")
         let fields = self.knownFields(of: entries, in: scope, known: Self.assistantKeys)
-        for required in ["provider", "model"] where fields[required] == nil {
-            self.report(.missingKey, at: field.key.location, "assistant '\(id)' is missing required key '\(required)'")
-        }
-
-        let provider = self.string(fields["provider"], in: scope)
-        if let provider, let providerNames, !providerNames.contains(provider), let location = fields["provider"]?.value.location {
-            let known = providerNames.isEmpty ? "(none)" : providerNames.joined(separator: ", ")
-            self.report(.unknownProvider, at: location, "assistant '\(id)' uses provider '\(provider)'; known providers: \(known)")
-        }
-        let model = self.string(fields["model"], in: scope)
+        let (provider, model, targets) = self.destinations(fields, of: id, at: field.key.location, providerNames: providerNames, in: scope)
         let name = self.string(fields["name"]?.unlessNull, in: scope)
         let description = self.string(fields["description"]?.unlessNull, in: scope, allowEmpty: true)
         let temperature = self.number(fields["temperature"]?.unlessNull, in: scope, range: 0...2)
@@ -279,6 +284,7 @@ extension ConfigurationValidator {
             description: description ?? "",
             provider: provider,
             model: model,
+            targets: targets,
             temperature: temperature,
             maxTokens: maxTokens,
             topP: topP,

@@ -51,19 +51,23 @@ public struct PluginFailure: Sendable, Equatable, Decodable, Error {
     public var retryable: Bool
     /// The HTTP status the upstream sent, if any.
     public var upstreamStatus: Int?
+    /// How long the upstream asked callers to wait (its `Retry-After`), in milliseconds, if it said.
+    public var retryAfterMilliseconds: Int?
 
     /// Creates a failure.
-    public init(code: Code, message: String, retryable: Bool = false, upstreamStatus: Int? = nil) {
+    public init(code: Code, message: String, retryable: Bool = false, upstreamStatus: Int? = nil, retryAfterMilliseconds: Int? = nil) {
         self.code = code
         self.reportedCode = code.rawValue
         self.message = message
         self.retryable = retryable
         self.upstreamStatus = upstreamStatus
+        self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
     enum CodingKeys: String, CodingKey {
         case code, message, retryable
         case upstreamStatus = "upstream_status"
+        case retryAfterMilliseconds = "retry_after_ms"
     }
 
     /// Decodes leniently: a plugin may omit the optional members.
@@ -75,6 +79,8 @@ public struct PluginFailure: Sendable, Equatable, Decodable, Error {
         message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
         retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
         upstreamStatus = try container.decodeIfPresent(Int.self, forKey: .upstreamStatus)
+        // A wrong type here is the plugin's slip, not a reason to lose the failure.
+        retryAfterMilliseconds = (try? container.decodeIfPresent(Int.self, forKey: .retryAfterMilliseconds)).flatMap { $0 }.map { max(0, $0) }
     }
 }
 

@@ -277,6 +277,36 @@ struct FakeUpstreamTests {
         }
     }
 
+    @Test("fail_key applies the faults to one API key only; other keys get the plain reply")
+    func failOneKey() async throws {
+        try await FakeUpstream.withRunning { _, port in
+            let scenario = "fail_key=sk-bad,status=429,retry_after=4"
+            let bad = try await RawHTTP.send(port: port, path: "/v1/chat/completions", headers: [("Authorization", "Bearer sk-bad"), json, ("X-Fake-Scenario", scenario)],
+                                             body: chatBody(stream: false))
+            #expect(bad.status == 429)
+            #expect(bad.header("retry-after") == "4")
+            let good = try await RawHTTP.send(port: port, path: "/v1/chat/completions", headers: [("Authorization", "Bearer sk-good"), json, ("X-Fake-Scenario", scenario)],
+                                              body: chatBody(stream: false))
+            #expect(good.status == 200)
+            // Anthropic's x-api-key is the key too.
+            let anthropicBad = try await RawHTTP.send(port: port, path: "/v1/messages", headers: [("x-api-key", "sk-bad"), ("anthropic-version", "2023-06-01"), json],
+                                                      body: messagesBody(model: "fake:fail_key=sk-bad,status=529", stream: false))
+            #expect(anthropicBad.status == 529)
+            // With fail_first, only that key's requests are counted: the first bad-key request after a good one still fails.
+            let counted = "fake:fail_key=sk-bad,fail_first=1,status=503"
+            let goodFirst = try await openAI(port, body: chatBody(model: counted, stream: false))
+            let badFirst = try await RawHTTP.send(port: port, path: "/v1/chat/completions", headers: [("Authorization", "Bearer sk-bad"), json],
+                                                  body: chatBody(model: counted, stream: false))
+            let badSecond = try await RawHTTP.send(port: port, path: "/v1/chat/completions", headers: [("Authorization", "Bearer sk-bad"), json],
+                                                   body: chatBody(model: counted, stream: false))
+            let statuses: [Int] = [goodFirst.status, badFirst.status, badSecond.status]
+            #expect(statuses == [200, 503, 200])
+        }
+        #expect(try FakeScenario.parse("fail_key=k").status == 500)
+        #expect(try FakeScenario.parse("fail_key=k,status=401").withoutFaults.failKey == nil)
+        #expect(throws: FakeScenario.ParseError.self) { try FakeScenario.parse("fail_key") }
+    }
+
     // MARK: Stream faults
 
     @Test func splitCutsMidLineAndMidCharacter() async throws {

@@ -129,5 +129,17 @@ struct ChatEventSinkTests {
         #expect(ChatError(HTTPTransportError(code: .cancelled, message: "")).code == .cancelled)
         #expect(ChatError(.httpStatus(HTTPResponseHead(status: 401))).code == .providerError)
         #expect(ChatError(.httpStatus(HTTPResponseHead(status: 401))).retryable == false)
+        #expect(object["retry_after_ms"] == nil, "absent unless the upstream named a wait")
+    }
+
+    @Test("an upstream's Retry-After (or retry-after-ms) travels in the error as retry_after_ms, for the host's key cool-down")
+    func retryAfterTravels() throws {
+        let limited = ChatError(.httpStatus(HTTPResponseHead(status: 429, headers: ["Retry-After": "7"])))
+        #expect(limited.retryAfterMilliseconds == 7000)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(limited.json.utf8)) as? [String: Any])
+        #expect(object["retry_after_ms"] as? Int == 7000)
+        #expect(object["upstream_status"] as? Int == 429)
+        #expect(ChatError(.httpStatus(HTTPResponseHead(status: 503, headers: ["retry-after-ms": "250"]))).retryAfterMilliseconds == 250)
+        #expect(ChatError(.httpStatus(HTTPResponseHead(status: 429))).retryAfterMilliseconds == nil)
     }
 }

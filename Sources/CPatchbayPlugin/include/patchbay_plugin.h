@@ -180,7 +180,8 @@ typedef int32_t patchbay_event_kind;
 
 /**
  * TERMINAL. The call failed, JSON:
- *   {"code": <string>, "message": <string>, "retryable": <bool>, "upstream_status": <int>}
+ *   {"code": <string>, "message": <string>, "retryable": <bool>, "upstream_status": <int>,
+ *    "retry_after_ms": <int>}
  * `code` is one of:
  *   "PROVIDER_ERROR"        the upstream answered with an error (4xx/5xx, an error event)
  *   "PROVIDER_UNAVAILABLE"  the upstream could not be reached or is overloaded
@@ -189,8 +190,10 @@ typedef int32_t patchbay_event_kind;
  *   "CANCELLED"             the host called chat_cancel
  *   "INTERNAL_ERROR"        anything else
  * `message` is shown to the end user by the host only for codes it deems safe; it must never
- * contain a secret. `retryable` (optional, default false) and `upstream_status` (optional: the
- * HTTP status the upstream sent) help the host decide and report.
+ * contain a secret. `retryable` (optional, default false), `upstream_status` (optional: the
+ * HTTP status the upstream sent) and `retry_after_ms` (optional, since ABI 1.1: how long the
+ * upstream asked to wait, from its Retry-After) help the host decide and report. The host cools
+ * down the API key of a call that ended with upstream status 429 or 401 (see the README).
  */
 #define PATCHBAY_EVENT_ERROR 4
 

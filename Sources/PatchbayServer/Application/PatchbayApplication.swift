@@ -20,8 +20,10 @@ public struct ApplicationOptions: Sendable {
     public var store: (any ConversationStore)?
     /// Where rate-limit counters are kept.
     public var rateLimitStore: any RateLimitStore = InProcessRateLimitStore()
-    /// The clock rate-limit windows are counted in (tests pin it).
+    /// The clock rate-limit windows, circuit breakers and key cool-downs are counted in (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
+    /// Uniformly random 64-bit numbers for the weighted choice among an assistant's targets (tests seed it).
+    public var random: @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) }
     /// Where reloads read from; nil: the server never reloads (and `/admin/reload` answers 404).
     public var reloading: Reloading?
     /// Called with the bound port once the server listens.
@@ -75,6 +77,8 @@ public struct PatchbayApplication: Sendable {
     public let activeCalls: ActiveCalls
     /// What `/metrics` shows.
     public let metrics: PatchbayMetrics
+    /// The targets' circuit breakers and the keys' cool-downs.
+    public let routing: RoutingHealth
     /// Reloads the configuration, when the server was built to.
     public let reloader: ConfigurationReloader?
     /// Every route the router has: its method and path pattern.
@@ -112,16 +116,17 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     let metrics = PatchbayMetrics()
     metrics.pluginLoadFailed(count: routes.catalog.refusals.count)
     let activeCalls = ActiveCalls()
+    let routing = RoutingHealth(metrics: metrics, now: options.clock)
     let reloader = options.reloading.map {
         ConfigurationReloader(configPath: $0.configPath, pluginsDirectory: $0.pluginsDirectory, settings: settings, startup: startup,
-                              metrics: metrics, libraries: $0.libraries, environment: $0.environment, logger: logger)
+                              metrics: metrics, routing: routing, libraries: $0.libraries, environment: $0.environment, logger: logger)
     }
     let limiter = RateLimiter(store: options.rateLimitStore, now: options.clock)
-    let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls)
+    let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls, routing: routing, random: options.random)
     let router = buildRouter(
         settings: settings, limiter: limiter, metrics: metrics,
         turns: turns,
-        info: InfoController(settings: settings, store: options.store, activeCalls: activeCalls, startedAt: .now),
+        info: InfoController(settings: settings, store: options.store, activeCalls: activeCalls, routing: routing, startedAt: .now),
         conversations: ConversationController(store: options.store),
         operations: OperationsController(metrics: metrics, reloader: reloader),
         webSocket: WebSocketController(turns: turns, limiter: limiter, metrics: metrics, settings: settings,
@@ -156,7 +161,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? startup.port) },
         logger: logger
     )
-    return PatchbayApplication(http: http, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics,
+    return PatchbayApplication(http: http, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics, routing: routing,
                                reloader: reloader, routes: routes, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger)
 }
 

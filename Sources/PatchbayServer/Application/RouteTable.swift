@@ -10,21 +10,69 @@ public struct ProviderRoute: Sendable {
     public let pluginName: String
     /// The plugin, if it loaded.
     public let plugin: LoadedPlugin?
-    /// The live instance; nil when the provider is not configured.
-    public let instance: ProviderInstance?
+    /// One live instance per API key (one in all for a provider without `api_keys:`); empty
+    /// when the provider is not configured.
+    public let keys: [ProviderKey]
     /// Why the provider cannot take calls, for operators (never a secret).
     public let unavailableReason: String?
+    /// When its targets stop taking calls after failures.
+    public let circuitBreaker: CircuitBreakerSettings
+    /// Its settings' fingerprint (keys of `api_keys:` aside): a target whose provider settings
+    /// changed in a reload starts with a closed breaker.
+    let settingsDigest: Int
+    /// Spreads calls across the keys.
+    let rotation: KeyRotation
+
+    init(name: String, pluginName: String, plugin: LoadedPlugin?, keys: [ProviderKey] = [], unavailableReason: String?,
+         circuitBreaker: CircuitBreakerSettings = CircuitBreakerSettings(), settingsDigest: Int = 0) {
+        self.name = name
+        self.pluginName = pluginName
+        self.plugin = plugin
+        self.keys = keys
+        self.unavailableReason = unavailableReason
+        self.circuitBreaker = circuitBreaker
+        self.settingsDigest = settingsDigest
+        self.rotation = KeyRotation()
+    }
+
+    /// The instance of its first key; nil when the provider is not configured.
+    public var instance: ProviderInstance? { keys.first?.instance }
 
     /// Whether the provider can take calls.
-    public var isConfigured: Bool { instance != nil }
+    public var isConfigured: Bool { !keys.isEmpty }
+}
+
+/// One API key of a provider, and the plugin instance made with it.
+public struct ProviderKey: Sendable {
+    /// Its place in the provider's `api_keys:` (0 for a provider without).
+    public let index: Int
+    /// Who it is across reloads (never the key itself).
+    let id: KeyID
+    /// The instance that calls with it.
+    public let instance: ProviderInstance
+}
+
+/// One target of an assistant: where it goes, and who it is across reloads.
+public struct TargetRoute: Sendable {
+    /// The target as configured.
+    public let target: AssistantTarget
+    /// Its provider.
+    public let provider: ProviderRoute
+    /// Who it is across reloads, for its circuit breaker.
+    let id: TargetID
 }
 
 /// Where an assistant's requests go.
 public struct AssistantRoute: Sendable {
     /// The assistant as configured.
     public let assistant: AssistantSettings
-    /// Its provider.
+    /// The provider of its first primary target (with `provider:`/`model:`, its only one).
     public let provider: ProviderRoute
+    /// Every target, in file order.
+    public let targets: [TargetRoute]
+
+    /// Whether some target's provider can take calls.
+    public var isAvailable: Bool { targets.contains { $0.provider.isConfigured } }
 }
 
 /// The routing of one configuration: assistants to providers to plugin instances.
@@ -70,7 +118,7 @@ public struct RouteTable: Sendable {
             var providerLogger = logger
             providerLogger[metadataKey: "provider"] = .string(settings.name)
             func unavailable(_ plugin: LoadedPlugin?, _ reason: String) -> ProviderRoute {
-                ProviderRoute(name: settings.name, pluginName: settings.plugin, plugin: plugin, instance: nil, unavailableReason: reason)
+                ProviderRoute(name: settings.name, pluginName: settings.plugin, plugin: plugin, unavailableReason: reason)
             }
             guard let plugin = catalog.plugin(named: settings.plugin) else {
                 let problem = ConfigurationError(
@@ -88,14 +136,11 @@ public struct RouteTable: Sendable {
                 providers.append(unavailable(plugin, "not configured: \(variables) \(settings.missingVariables.count == 1 ? "is" : "are") not set"))
                 continue
             }
+            if !settings.unsetAPIKeys.isEmpty {
+                providerLogger.warning("api_keys left out: \(settings.unsetAPIKeys.joined(separator: ", ")) not set")
+            }
             do throws(PluginLoadError) {
-                try plugin.checkSettings(provider: settings.name, settingsJSON: settings.settingsJSON)
-                guard createInstances else {
-                    providers.append(unavailable(plugin, "not started (check only)"))
-                    continue
-                }
-                let instance = try plugin.makeInstance(provider: settings.name, settingsJSON: settings.settingsJSON, logger: logger)
-                providers.append(ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, instance: instance, unavailableReason: nil))
+                providers.append(try configured(settings, plugin: plugin, createInstances: createInstances, logger: logger))
             } catch {
                 let problem = ConfigurationError(location: settings.location, message: "provider '\(settings.name)': \(error.message)")
                 problems.append(problem)
@@ -106,9 +151,33 @@ public struct RouteTable: Sendable {
 
         let assistants = configuration.assistants.compactMap { assistant -> AssistantRoute? in
             // The reader has already refused an assistant whose provider is not in the file.
-            guard let provider = providers.first(where: { $0.name == assistant.provider }) else { return nil }
-            return AssistantRoute(assistant: assistant, provider: provider)
+            let targets = assistant.targets.compactMap { target -> TargetRoute? in
+                guard let provider = providers.first(where: { $0.name == target.provider }) else { return nil }
+                return TargetRoute(target: target, provider: provider,
+                                   id: TargetID(provider: provider.name, model: target.model, settingsDigest: provider.settingsDigest))
+            }
+            guard targets.count == assistant.targets.count, let provider = providers.first(where: { $0.name == assistant.provider }) else { return nil }
+            return AssistantRoute(assistant: assistant, provider: provider, targets: targets)
         }
         return RouteTable(configuration: configuration, catalog: catalog, providers: providers, assistants: assistants, problems: problems)
+    }
+
+    /// The route of a provider whose plugin is loaded and whose variables are set: its settings
+    /// checked by the plugin and, unless only checking, one instance per key (the key is part of
+    /// the settings an instance is made from).
+    private static func configured(
+        _ settings: ProviderSettings, plugin: LoadedPlugin, createInstances: Bool, logger: Logger
+    ) throws(PluginLoadError) -> ProviderRoute {
+        let instanceSettings = settings.apiKeys.isEmpty ? [settings.settingsJSON] : settings.apiKeys.map(settings.settingsJSON(apiKey:))
+        for json in instanceSettings { try plugin.checkSettings(provider: settings.name, settingsJSON: json) }
+        guard createInstances else {
+            return ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, unavailableReason: "not started (check only)")
+        }
+        let keys = try instanceSettings.enumerated().map { index, json throws(PluginLoadError) in
+            ProviderKey(index: index, id: KeyID(provider: settings.name, secret: json),
+                        instance: try plugin.makeInstance(provider: settings.name, settingsJSON: json, logger: logger))
+        }
+        return ProviderRoute(name: settings.name, pluginName: plugin.name, plugin: plugin, keys: keys, unavailableReason: nil,
+                             circuitBreaker: settings.circuitBreaker, settingsDigest: Fingerprint.of(settings.settingsJSON))
     }
 }

@@ -71,8 +71,22 @@ public final class ChatTurn: Sendable {
     public func finish() async {
         guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
         ending.callEnded()
-        await finishing.finish(record)
+        await finishing.finish(record, answeredBy: metadata)
     }
+
+    /// The client's error for a failure before the first text, recorded as the reply's outcome.
+    func failedBeforeText(_ failure: PluginFailure) -> TurnError {
+        let error = clientError(for: failure)
+        record.fail(error.code)
+        return error
+    }
+
+    /// Ends the provider call alone (counted, told to the routing), leaving the turn open: the
+    /// turn tries another target after a call that failed before any text.
+    func endCall() { ending.callEnded() }
+
+    /// Whether the server stopped the call (a shutdown past its grace period).
+    var wasInterrupted: Bool { ending.wasInterrupted }
 
     /// Logs the plugin's own words and returns what the client may see.
     func clientError(for failure: PluginFailure) -> TurnError {
@@ -82,9 +96,12 @@ public final class ChatTurn: Sendable {
         if failure.code == .streamBufferFull {
             finishing.logger.warning("reply stopped: the client is reading too slowly and the provider cannot be paused")
         } else if failure.code != .cancelled {
-            var metadata: Logger.Metadata = ["error.code": .string(failure.reportedCode), "error.retryable": .stringConvertible(failure.retryable)]
-            if let status = failure.upstreamStatus { metadata["upstream.status"] = .stringConvertible(status) }
-            finishing.logger.error("provider call failed: \(failure.message)", metadata: metadata)
+            var fields: Logger.Metadata = [
+                "provider": .string(metadata.provider), "model": .string(metadata.model),
+                "error.code": .string(failure.reportedCode), "error.retryable": .stringConvertible(failure.retryable),
+            ]
+            if let status = failure.upstreamStatus { fields["upstream.status"] = .stringConvertible(status) }
+            finishing.logger.error("provider call failed: \(failure.message)", metadata: fields)
         }
         return TurnError(pluginFailure: failure.code)
     }

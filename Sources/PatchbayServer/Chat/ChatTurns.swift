@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PatchbayJSON
 import PatchbayPluginHost
@@ -14,37 +15,40 @@ public struct ChatTurns: Sendable {
     let metrics: PatchbayMetrics
     /// The provider calls in flight, for a graceful shutdown.
     let activeCalls: ActiveCalls
+    /// The targets' circuit breakers and the keys' cool-downs.
+    let routing: RoutingHealth
+    /// Uniformly random 64-bit numbers, for the weighted choice of a target (tests seed it).
+    let random: @Sendable () -> UInt64
 
     /// Creates the service.
-    public init(store: (any ConversationStore)?, limiter: RateLimiter, metrics: PatchbayMetrics, activeCalls: ActiveCalls) {
+    public init(store: (any ConversationStore)?, limiter: RateLimiter, metrics: PatchbayMetrics, activeCalls: ActiveCalls,
+                routing: RoutingHealth, random: @escaping @Sendable () -> UInt64) {
         self.store = store
         self.limiter = limiter
         self.metrics = metrics
         self.activeCalls = activeCalls
+        self.routing = routing
+        self.random = random
     }
 
-    /// Admits a turn, records the user's message, starts the provider call and waits for its
-    /// first event, so that a call failing before any text is an error the door can still
-    /// answer with its own status.
+    /// Admits a turn, records the user's message, then calls the assistant's targets until one
+    /// gets as far as its first event (see ``firstAnswer(_:route:conversation:finishing:caller:settings:logger:)``),
+    /// so that a call failing before any text is an error the door can still answer with its own status.
     /// - Parameter settings: the snapshot the whole request reads.
     /// - Throws: why the turn was refused or failed before its first delta; whatever was taken
     ///   for it has been given back and recorded by then.
     public func start(_ request: TurnRequest, caller: TurnCaller, settings: LiveSettings) async throws(TurnError) -> ChatTurn {
-        let (route, instance) = try resolve(request, caller: caller, routes: settings.routes)
+        let route = try resolve(request, caller: caller, routes: settings.routes)
         var logger = caller.logger
         logger[metadataKey: "assistant"] = .string(route.assistant.id)
-        logger[metadataKey: "provider"] = .string(route.provider.name)
         caller.requestLog.set("assistant", .string(route.assistant.id))
-        caller.requestLog.set("provider", .string(route.provider.name))
-        caller.requestLog.set("model", .string(route.assistant.model))
         let admission = try await admit(request, caller: caller, route: route, settings: settings, logger: logger)
 
         // The user's message is committed before the provider is called.
         var conversation: ConversationTurn? = nil
         if request.storesConversation, let store {
             do {
-                conversation = try await ConversationTurn.begin(store: store, request: request, key: caller.key, assistant: route.assistant,
-                                                                provider: route.provider.name)
+                conversation = try await ConversationTurn.begin(store: store, request: request, key: caller.key, assistant: route.assistant)
             } catch let error as TurnError {
                 admission.slot?.release()
                 throw error
@@ -55,44 +59,15 @@ public struct ChatTurns: Sendable {
             }
         }
         if let id = conversation?.conversationID { caller.requestLog.set("conversation.id", .string(id)) }
-        let metadata = TurnMetadata(requestID: caller.requestID, assistant: route.assistant.id, provider: route.provider.name,
-                                    model: route.assistant.model, conversationID: conversation?.conversationID,
-                                    contextWasReset: conversation?.contextWasReset ?? false)
         if admission.slot != nil { metrics.streamOpened(true) }
         let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks, slot: admission.slot,
-                                      metrics: metrics, requestLog: caller.requestLog, logger: logger, model: route.assistant.model)
-        let record = ReplyRecord(keepsText: conversation != nil || !request.stream)
-        let parameters = request.parameters.applied(to: route.assistant, logger: logger)
-        let call: ChatCall
-        do {
-            call = try instance.startCall(ChatCallRequest(
-                requestID: caller.requestID, model: route.assistant.model, system: parameters.systemPrompt,
-                messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
-                temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop
-            ), bufferBytes: settings.streamBufferBytes)
-        } catch {
-            logger.error("plugin refused to start the call: \(error.message)")
-            record.fail(.internalError)
-            await finishing.finish(record)
-            throw .somethingWentWrong
-        }
-        // Listed until it ends, so a shutting-down server can wait for it, then stop it.
-        let ending = CallEnding(registration: activeCalls.register(call), record: record, metrics: metrics, metadata: metadata)
-        let events = PluginEventReader(call.events)
-        let turn = ChatTurn(metadata: metadata, events: events, record: record, ending: ending, finishing: finishing)
-
-        // A call that fails before any text gets a real error, not a reply holding one.
-        if case .failed(let failure) = await events.peekPastUsage(record.observe) {
-            let error = turn.clientError(for: failure)
-            record.fail(error.code)
-            await turn.finish()
-            throw error
-        }
-        return turn
+                                      metrics: metrics, requestLog: caller.requestLog, logger: logger)
+        return try await firstAnswer(request, route: route, conversation: conversation, finishing: finishing, caller: caller,
+                                     settings: settings, logger: logger)
     }
 
-    /// The assistant's route and live instance, if the caller may use it.
-    private func resolve(_ request: TurnRequest, caller: TurnCaller, routes: RouteTable) throws(TurnError) -> (AssistantRoute, ProviderInstance) {
+    /// The assistant's route, if the caller may use it and one of its targets can take a call.
+    private func resolve(_ request: TurnRequest, caller: TurnCaller, routes: RouteTable) throws(TurnError) -> AssistantRoute {
         let named = request.assistantIsHint && routes.assistant(named: request.assistant) == nil ? "default" : request.assistant
         guard let route = routes.assistant(named: named) else {
             let known = routes.assistants.map(\.assistant.id).joined(separator: ", ")
@@ -101,11 +76,27 @@ public struct ChatTurns: Sendable {
         if let allowed = caller.key?.assistants, !allowed.contains(route.assistant.id) {
             throw TurnError(.forbidden, "This API key may not use the assistant '\(route.assistant.id)'.", field: "assistantType")
         }
-        guard let instance = route.provider.instance else {
+        let configured = route.targets.filter(\.provider.isConfigured)
+        guard !configured.isEmpty else {
             caller.logger.warning("assistant unavailable: \(route.provider.unavailableReason ?? "provider not configured")",
                                   metadata: ["assistant": .string(route.assistant.id), "provider": .string(route.provider.name)])
             throw TurnError(.providerUnavailable, "The assistant '\(route.assistant.id)' is not available right now.")
         }
-        return (route, instance)
+        // Every target open or cooling down: say so at once, before anything is counted or stored.
+        let waits = configured.map(routing.unavailableUntil)
+        if !waits.contains(nil), let soonest = waits.compactMap({ $0 }).min() {
+            caller.logger.notice("refused: every target's circuit is open or its keys are cooling down",
+                                 metadata: ["assistant": .string(route.assistant.id)])
+            throw TurnError.everyTargetUnavailable(retryAt: soonest, now: routing.now())
+        }
+        return route
+    }
+}
+
+extension TurnError {
+    /// Every target of the assistant is skipped for now; `Retry-After` says when the first may take calls again.
+    static func everyTargetUnavailable(retryAt: Date, now: Date) -> TurnError {
+        let seconds = max(1, Int(retryAt.timeIntervalSince(now).rounded(.up)))
+        return TurnError(.providerUnavailable, "The AI provider is unavailable right now. Please try again shortly.", retryAfterSeconds: seconds)
     }
 }

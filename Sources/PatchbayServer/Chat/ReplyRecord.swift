@@ -10,6 +10,7 @@ final class ReplyRecord: Sendable {
         var usage: TokenUsage?
         var finished = false
         var errorCode: TurnError.Code?
+        var failure: PluginFailure?
         var firstTextAt: ContinuousClock.Instant?
     }
 
@@ -33,7 +34,7 @@ final class ReplyRecord: Sendable {
                 if keepsText { state.text += text }
             case .usage(let usage): state.usage = usage
             case .done: state.finished = true
-            case .failed: break
+            case .failed(let failure): state.failure = failure
             }
         }
     }
@@ -44,6 +45,8 @@ final class ReplyRecord: Sendable {
     /// How long the first text took to arrive, if any did.
     var timeToFirstText: Duration? { state.withLock { $0.firstTextAt.map { startedAt.duration(to: $0) } } }
     var usage: TokenUsage? { state.withLock { $0.usage } }
+    /// What the call's end says for routing.
+    var verdict: CallVerdict { state.withLock { CallVerdict(failure: $0.failure, finished: $0.finished) } }
 
     /// complete, error (with its code), or — neither done nor failed — cancelled.
     var outcome: (status: MessageStatus, errorCode: String?) {
@@ -54,25 +57,34 @@ final class ReplyRecord: Sendable {
     }
 }
 
-/// The end of one provider call, however it ends: taken off the server's list of calls in flight
-/// and counted in the metrics, exactly once.
+/// The end of one provider call, however it ends: taken off the server's list of calls in flight,
+/// counted in the metrics, and told to the routing (the key's standing, the target's breaker),
+/// exactly once.
 final class CallEnding: Sendable {
     private let registration: ActiveCalls.Registration
     private let record: ReplyRecord
     private let metrics: PatchbayMetrics
     private let metadata: TurnMetadata
+    private let attempt: RouteAttempt
+    private let routing: RoutingHealth
     private let ended = Atomic(false)
 
-    init(registration: ActiveCalls.Registration, record: ReplyRecord, metrics: PatchbayMetrics, metadata: TurnMetadata) {
+    init(registration: ActiveCalls.Registration, record: ReplyRecord, metrics: PatchbayMetrics, metadata: TurnMetadata,
+         attempt: RouteAttempt, routing: RoutingHealth) {
         self.registration = registration
         self.record = record
         self.metrics = metrics
         self.metadata = metadata
+        self.attempt = attempt
+        self.routing = routing
     }
 
     deinit {
         // A response dropped before its body ran (its connection failed first) still leaves the list.
-        if !ended.load(ordering: .acquiring) { registration.end() }
+        if !ended.load(ordering: .acquiring) {
+            registration.end()
+            routing.callEnded(attempt.target, key: attempt.key, probe: attempt.probe, verdict: .inconclusive)
+        }
     }
 
     /// Whether the server stopped the call (a shutdown past its grace period).
@@ -82,6 +94,7 @@ final class CallEnding: Sendable {
     func callEnded() {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         registration.end()
+        routing.callEnded(attempt.target, key: attempt.key, probe: attempt.probe, verdict: record.verdict)
         let outcome = record.outcome
         metrics.providerCallEnded(provider: metadata.provider, model: metadata.model, outcome: outcome.errorCode ?? outcome.status.rawValue,
                                   duration: record.startedAt.duration(to: .now), timeToFirstToken: record.timeToFirstText)

@@ -14,23 +14,26 @@ struct TurnFinishing: Sendable {
     let metrics: PatchbayMetrics
     let requestLog: RequestLogRecord
     let logger: Logger
-    let model: String
 
-    func finish(_ record: ReplyRecord) async {
+    /// Finishes the turn whose last call (the one that answered, or the last that failed) is `record`, to the target `metadata` names.
+    func finish(_ record: ReplyRecord, answeredBy metadata: TurnMetadata) async {
         let outcome = record.outcome
         let usage = record.usage
-        await conversation?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: usage, logger: logger)
+        await conversation?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: usage,
+                                        provider: metadata.provider, model: metadata.model, logger: logger)
         await limiter.record(usage, under: checks, logger: logger)
         if let slot {
             slot.release()
             metrics.streamOpened(false)
         }
-        var metadata: Logger.Metadata = ["model": .string(model), "outcome": .string(outcome.status.rawValue)]
+        var fields: Logger.Metadata = [
+            "provider": .string(metadata.provider), "model": .string(metadata.model), "outcome": .string(outcome.status.rawValue),
+        ]
         if let usage {
-            metadata["tokens.input"] = .stringConvertible(usage.inputTokens)
-            metadata["tokens.output"] = .stringConvertible(usage.outputTokens)
+            fields["tokens.input"] = .stringConvertible(usage.inputTokens)
+            fields["tokens.output"] = .stringConvertible(usage.outputTokens)
         }
-        for (key, value) in metadata { requestLog.set(key, value) }
-        logger.debug("chat ended", metadata: metadata)
+        for (key, value) in fields { requestLog.set(key, value) }
+        logger.debug("chat ended", metadata: fields)
     }
 }

@@ -15,7 +15,6 @@ struct ConversationTurn: Sendable {
     /// What the provider sees, system prompt excluded: the stored context, then the new message.
     let context: [ChatMessage]
     let assistant: AssistantSettings
-    let provider: String
 
     /// Finds or creates the conversation, commits the user's message **before** the provider
     /// is called, and assembles the context.
@@ -25,7 +24,6 @@ struct ConversationTurn: Sendable {
         request: TurnRequest,
         key: AuthenticatedKey?,
         assistant: AssistantSettings,
-        provider: String,
         now: Date = Date()
     ) async throws -> ConversationTurn {
         // The decoder guarantees a final user message whenever a conversation is involved.
@@ -61,15 +59,17 @@ struct ConversationTurn: Sendable {
         let context = history.map { ChatMessage(role: ChatRole($0.role), content: $0.content) } + [newMessage]
         return ConversationTurn(
             store: store, conversationID: id, contextWasReset: reset, context: context,
-            assistant: assistant, provider: provider
+            assistant: assistant
         )
     }
 
-    /// Stores the reply. Never throws: the client's answer does not depend on it; a failure is logged.
-    func recordReply(_ text: String, status: MessageStatus, errorCode: String? = nil, usage: TokenUsage?, logger: Logger) async {
+    /// Stores the reply, with the provider and model that answered it (or last failed to). Never
+    /// throws: the client's answer does not depend on it; a failure is logged.
+    func recordReply(_ text: String, status: MessageStatus, errorCode: String? = nil, usage: TokenUsage?,
+                     provider: String, model: String, logger: Logger) async {
         let message = NewMessage(
             role: .assistant, content: text, createdAt: Date(), assistantType: assistant.id,
-            provider: provider, model: assistant.model,
+            provider: provider, model: model,
             usage: usage.map { TokenCounts(inputTokens: $0.inputTokens, outputTokens: $0.outputTokens) },
             status: status, errorCode: errorCode
         )

@@ -16,7 +16,8 @@ protocol TurnEventEncoder: Sendable {
 
 extension ChatTurns {
     /// Runs a turn a door decoded, and answers in the door's format: streamed as Server-Sent
-    /// Events or collected into one body, with `X-Conversation-ID` when the turn is stored.
+    /// Events or collected into one body, with `X-Conversation-ID` when the turn is stored, and
+    /// `X-Patchbay-Provider`/`X-Patchbay-Model` naming the target that answered.
     /// - Parameter encoder: the door's encoder, made once the turn has started (its ids known).
     func respond<Encoder: TurnEventEncoder>(
         to turnRequest: TurnRequest, request: Request, context: PatchbayRequestContext, encoder: (TurnMetadata) -> Encoder
@@ -24,6 +25,8 @@ extension ChatTurns {
         let turn = try await start(turnRequest, caller: context.turnCaller, settings: context.settings)
         var headers: HTTPFields = [:]
         if let id = turn.metadata.conversationID { headers[.xConversationID] = id }
+        headers[.xPatchbayProvider] = turn.metadata.provider
+        headers[.xPatchbayModel] = turn.metadata.model
         let encoder = encoder(turn.metadata)
         guard turnRequest.stream else {
             headers[.contentType] = encoder.contentType

@@ -72,6 +72,10 @@ extension HTTPField.Name {
     static let xRequestID = Self("X-Request-ID")!
     /// `X-Conversation-ID`: the stored conversation a chat turn belongs to.
     static let xConversationID = Self("X-Conversation-ID")!
+    /// `X-Patchbay-Provider`: the provider of the target that answered a chat turn.
+    static let xPatchbayProvider = Self("X-Patchbay-Provider")!
+    /// `X-Patchbay-Model`: the model of the target that answered a chat turn.
+    static let xPatchbayModel = Self("X-Patchbay-Model")!
     /// `X-Accel-Buffering`: `no` keeps nginx-style proxies from buffering a stream.
     static let xAccelBuffering = Self("X-Accel-Buffering")!
 }

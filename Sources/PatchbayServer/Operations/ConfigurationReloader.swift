@@ -19,6 +19,7 @@ public final class ConfigurationReloader: Sendable {
     private let settings: ReloadableSettings
     private let startup: StartupSettings
     private let metrics: PatchbayMetrics
+    private let routing: RoutingHealth
     private let libraries: PluginLibraryCache
     private let environment: @Sendable () -> [String: String]
     private let logger: Logger
@@ -28,11 +29,12 @@ public final class ConfigurationReloader: Sendable {
     /// - Parameters:
     ///   - startup: what the server started with; a reload that changes it says it needs a restart.
     ///   - pluginsDirectory: overrides the file's `plugins.directory`, as at start-up.
+    ///   - routing: the breakers and key cool-downs; a reload forgets those of targets and keys it changed.
     ///   - libraries: the cache the start-up scan used, so unchanged plugins are not reopened.
     ///   - environment: read at each reload (a provider's `${KEY}` may have been set since).
     public init(
         configPath: String, pluginsDirectory: String?, settings: ReloadableSettings, startup: StartupSettings,
-        metrics: PatchbayMetrics, libraries: PluginLibraryCache,
+        metrics: PatchbayMetrics, routing: RoutingHealth, libraries: PluginLibraryCache,
         environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment },
         logger: Logger
     ) {
@@ -41,6 +43,7 @@ public final class ConfigurationReloader: Sendable {
         self.settings = settings
         self.startup = startup
         self.metrics = metrics
+        self.routing = routing
         self.libraries = libraries
         self.environment = environment
         self.logger = logger
@@ -95,6 +98,7 @@ public final class ConfigurationReloader: Sendable {
         let outcome = ReloadOutcome(result: result, trigger: trigger, at: Date(), errors: errors, plugins: plugins)
         metrics.configReloaded(result: result.rawValue)
         settings.finishReload(outcome, settings: routes.map { LiveSettings(routes: $0, logger: logger) })
+        if let routes { routing.keepOnly(routes) }
         return outcome
     }
 }

@@ -14,6 +14,8 @@ struct InfoController: Sendable {
     let store: (any ConversationStore)?
     /// The provider calls in flight.
     let activeCalls: ActiveCalls
+    /// The targets' circuit breakers and the keys' cool-downs.
+    let routing: RoutingHealth
     /// When the server started, for the uptime.
     let startedAt: ContinuousClock.Instant
 
@@ -28,7 +30,11 @@ struct InfoController: Sendable {
 
     struct Health: Encodable {
         struct Plugin: Encodable { var name: String; var version: String }
-        struct Provider: Encodable { var name: String; var plugin: String; var configured: Bool; var reason: String? }
+        struct Provider: Encodable {
+            var name: String; var plugin: String; var configured: Bool; var reason: String?
+            /// One per instance: per key of `api_keys:`, or the one.
+            var keys: [RoutingReport.Key]
+        }
         /// `healthy`, or `degraded` when some provider cannot answer.
         var status: String
         /// Always `patchbay` (004's clients read it).
@@ -47,9 +53,11 @@ struct InfoController: Sendable {
         var lastReload: ReloadOutcome?
         /// Provider calls in flight now.
         var activeCalls: Int
+        /// Every target of every assistant, once each: its circuit breaker.
+        var targets: [RoutingReport.Target]
 
         enum CodingKeys: String, CodingKey {
-            case status, service, timestamp, version, uptimeSeconds, plugins, providers, stats, lastReload, activeCalls
+            case status, service, timestamp, version, uptimeSeconds, plugins, providers, stats, lastReload, activeCalls, targets
             case providersConfigured = "providers_configured"
         }
     }
@@ -57,20 +65,24 @@ struct InfoController: Sendable {
     @Sendable func health(request: Request, context: PatchbayRequestContext) async throws -> Response {
         let routes = context.settings.routes
         let uptime = startedAt.duration(to: .now)
+        let report = RoutingReport(routes: routes, health: routing)
         let health = Health(
-            // "degraded": up, but some provider cannot answer; a load balancer may still route here.
-            status: routes.providers.allSatisfy(\.isConfigured) ? "healthy" : "degraded",
+            // "degraded": up, but some provider cannot answer, a circuit is not closed or a key
+            // was rejected; a load balancer may still route here.
+            status: routes.providers.allSatisfy(\.isConfigured) && report.isClear ? "healthy" : "degraded",
             timestamp: Date(),
             providersConfigured: Dictionary(routes.providers.map { ($0.name, $0.isConfigured) }, uniquingKeysWith: { first, _ in first }),
             version: PatchbayVersion.current,
             uptimeSeconds: uptime.seconds,
             plugins: routes.catalog.plugins.map { .init(name: $0.name, version: $0.version) },
             providers: routes.providers.map {
-                .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason)
+                .init(name: $0.name, plugin: $0.pluginName, configured: $0.isConfigured, reason: $0.unavailableReason,
+                      keys: report.keys[$0.name] ?? [])
             },
             stats: try await statistics(logger: context.logger),
             lastReload: settings.lastReload,
-            activeCalls: activeCalls.count
+            activeCalls: activeCalls.count,
+            targets: report.targets
         )
         return try JSONResponse.make(health)
     }
@@ -120,7 +132,7 @@ struct InfoController: Sendable {
     @Sendable func assistants(request: Request, context: PatchbayRequestContext) async throws -> Response {
         try JSONResponse.make(Assistants(assistants: context.settings.routes.assistants.map {
             .init(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
-                  provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
+                  provider: $0.provider.name, model: $0.assistant.model, available: $0.isAvailable)
         }))
     }
 
@@ -141,7 +153,7 @@ struct InfoController: Sendable {
         let allowed = context.settings.routes.assistants.filter { context.apiKey?.assistants?.contains($0.assistant.id) ?? true }
         let models = allowed.map {
             Models.Model(id: $0.assistant.id, name: $0.assistant.name, description: $0.assistant.description,
-                         provider: $0.provider.name, model: $0.assistant.model, available: $0.provider.isConfigured)
+                         provider: $0.provider.name, model: $0.assistant.model, available: $0.isAvailable)
         }
         let preselected = models.first { $0.id == "default" && $0.available } ?? models.first(where: \.available)
         return try JSONResponse.make(Models(models: models, default: preselected?.id))

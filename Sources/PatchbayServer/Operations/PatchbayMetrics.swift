@@ -84,6 +84,28 @@ public final class PatchbayMetrics: Sendable {
         Counter(label: "patchbay_rate_limit_refusals_total", dimensions: [("limit", limit)], factory: factory).increment()
     }
 
+    /// A target's circuit breaker changed state: the `patchbay_circuit_state` gauge (0 closed,
+    /// 1 half-open, 2 open) and the count of changes to each state.
+    func circuitChanged(provider: String, model: String, to state: CircuitBreaker.State) {
+        let dimensions = [("provider", provider), ("model", model)]
+        Meter(label: "patchbay_circuit_state", dimensions: dimensions, factory: factory).set(state.gaugeValue)
+        Counter(label: "patchbay_circuit_transitions_total", dimensions: dimensions + [("state", state.rawValue)], factory: factory).increment()
+    }
+
+    /// An API key was set aside for a while: the upstream rate-limited (429) or rejected (401) it.
+    /// - Parameter key: its place in the provider's `api_keys:` (never the key).
+    func keyCooledDown(provider: String, key: Int, reason: String) {
+        let dimensions = [("provider", provider), ("key", String(key)), ("reason", reason)]
+        Counter(label: "patchbay_provider_key_cooldowns_total", dimensions: dimensions, factory: factory).increment()
+    }
+
+    /// A turn moved on from a target that failed before any text.
+    /// - Parameters: the assistant, the target that failed (provider, model), and its error code.
+    func fallbackTaken(assistant: String, provider: String, model: String, reason: String) {
+        let dimensions = [("assistant", assistant), ("provider", provider), ("model", model), ("reason", reason)]
+        Counter(label: "patchbay_fallbacks_total", dimensions: dimensions, factory: factory).increment()
+    }
+
     /// Plugin files refused while loading (at start-up or on a reload).
     func pluginLoadFailed(count: Int = 1) {
         guard count > 0 else { return }

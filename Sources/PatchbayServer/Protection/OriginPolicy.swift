@@ -11,7 +11,8 @@ enum OriginPolicy {
     static let allowedHeaders = "Content-Type, Authorization, X-API-Key, X-Request-ID"
     /// What a widget may read from a response besides the safelisted headers.
     static let exposedHeaders =
-        "X-Request-ID, X-Conversation-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Process-Time"
+        "X-Request-ID, X-Conversation-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Process-Time, "
+        + "X-Patchbay-Provider, X-Patchbay-Model"
 
     private static let hostField = HTTPField.Name("Host")!
 

@@ -42,14 +42,18 @@ package struct TestHost: Sendable {
     package var settings: LiveSettings { application.settings.current }
 
     /// A host over a routing already built.
+    /// - Parameters:
+    ///   - clock: the clock of rate limits, circuit breakers and key cool-downs.
+    ///   - random: the random source of the weighted choice among targets.
     package init(routes: RouteTable, store: (any ConversationStore)? = nil, clock: (@Sendable () -> Date)? = nil,
-         reloading: ApplicationOptions.Reloading? = nil, logger: Logger = LogRecorder().logger()) {
+         random: (@Sendable () -> UInt64)? = nil, reloading: ApplicationOptions.Reloading? = nil, logger: Logger = LogRecorder().logger()) {
         let (ports, sink) = AsyncStream<Int>.makeStream()
         var options = ApplicationOptions(logger: logger)
         options.host = "127.0.0.1"
         options.port = 0
         options.store = store
         if let clock { options.clock = clock }
+        if let random { options.random = random }
         options.reloading = reloading
         options.onServerRunning = { sink.yield($0) }
         self.application = buildApplication(routes: routes, options: options)
@@ -61,10 +65,10 @@ package struct TestHost: Sendable {
     package init(
         yaml: String = yaml, environment: [String: String] = [:], plugins: [String] = ["EchoProvider", "MinimalSwiftProvider"],
         configure: (inout PatchbayConfiguration) -> Void = { _ in }, store: (any ConversationStore)? = nil,
-        clock: (@Sendable () -> Date)? = nil, logger: Logger = LogRecorder().logger()
+        clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil, logger: Logger = LogRecorder().logger()
     ) throws {
         let routes = try Self.routes(yaml: yaml, environment: environment, plugins: plugins, configure: configure, logger: logger)
-        self.init(routes: routes, store: store, clock: clock, logger: logger)
+        self.init(routes: routes, store: store, clock: clock, random: random, logger: logger)
     }
 
     /// The routing of `yaml` over the built plugins named.

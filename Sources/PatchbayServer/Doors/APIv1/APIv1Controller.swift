@@ -30,7 +30,7 @@ struct APIv1Controller: Sendable {
         let settings = context.settings
         return settings.routes.assistants
             .filter { context.apiKey?.assistants?.contains($0.assistant.id) ?? true }
-            .map { ModelObject($0.assistant, provider: $0.provider.name, available: $0.provider.isConfigured,
+            .map { ModelObject($0.assistant, provider: $0.provider.name, available: $0.isAvailable,
                                described: settings.configuration.model(named: $0.assistant.model)) }
     }
 }
