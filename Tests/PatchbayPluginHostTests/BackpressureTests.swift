@@ -11,6 +11,17 @@ struct BackpressureTests {
         #"{"request_id":"r","model":"\#(model)","messages":[{"role":"user","content":"\#(text)"}],"stream":true}"#
     }
 
+    /// Reads a call to its end: its text, and its last event.
+    private func readAll(_ call: ChatCall) async -> (text: String, last: PluginEvent?) {
+        var text = ""
+        var last: PluginEvent?
+        for await event in call.events {
+            if case .delta(let piece) = event { text += piece }
+            last = event
+        }
+        return (text, last)
+    }
+
     private func instance(_ path: String, settings: String = "{}", recorder: LogRecorder) throws -> ProviderInstance {
         let plugin = try PluginLoader(logger: recorder.logger()).load(path: path).get()
         return try plugin.makeInstance(provider: plugin.name, settingsJSON: settings, logger: recorder.logger())
@@ -47,12 +58,7 @@ struct BackpressureTests {
 
         // Reading drains the queue; the plugin is resumed once it falls to half the bound (a reader
         // as fast as this one may never fill it again, so further pauses are not asserted).
-        var received = ""
-        var last: PluginEvent?
-        for await event in call.events {
-            if case .delta(let piece) = event { received += piece }
-            last = event
-        }
+        let (received, last) = await readAll(call)
         #expect(received == text)
         #expect(last == .done(finishReason: "stop"))
         let report = call.flow
@@ -85,12 +91,7 @@ struct BackpressureTests {
         #expect(call.flow.paused)
         #expect(call.flow.mostQueuedBytes <= bound + longestDelta)
 
-        var received = ""
-        var last: PluginEvent?
-        for await event in call.events {
-            if case .delta(let piece) = event { received += piece }
-            last = event
-        }
+        let (received, last) = await readAll(call)
         #expect(received == text)
         #expect(last == .done(finishReason: "stop"))
         #expect(call.flow.mostQueuedBytes <= bound + longestDelta)
@@ -111,12 +112,7 @@ struct BackpressureTests {
         #expect(ended.message.hasPrefix("abi10: call ended cancelled after"))
         #expect(ended.message != "abi10: call ended cancelled after 1000 deltas")
 
-        var received = ""
-        var last: PluginEvent?
-        for await event in call.events {
-            if case .delta(let piece) = event { received += piece }
-            last = event
-        }
+        let (received, last) = await readAll(call)
         #expect(received.utf8.count <= bound)
         #expect(received.utf8.count > bound - 100)
         #expect(last == .failed(PluginFailure(code: .streamBufferFull, message: "the client is reading too slowly")))

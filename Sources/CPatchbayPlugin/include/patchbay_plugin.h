@@ -6,6 +6,8 @@
  *       pauses a call whose client reads more slowly than the upstream writes, instead of
  *       queueing the reply without bound. A 1.0 plugin (a descriptor that ends at `config_check`)
  *       still loads; the host then stops such a call once its queue is full.
+ *       Also: an ERROR event may carry `retry_after_ms` (optional JSON member; a 1.0 host ignores
+ *       it), which the host uses to cool down the API key that was refused.
  *  1.0  First version.
  *
  * This header is the only contract between the Patchbay host and its provider plugins. A plugin
