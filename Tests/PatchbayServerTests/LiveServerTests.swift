@@ -51,6 +51,30 @@ struct LiveServerTests {
         }
     }
 
+    /// Issue 17: a stream that ended used to close its connection without saying so, and the
+    /// client's next request on it found it dead.
+    @Test("keep-alive after a stream: a streamed reply, then more requests on the same connection")
+    func keepAliveAfterStream() async throws {
+        let host = try TestHost()
+        try await host.live { port in
+            let replies = try await RawHTTPClient.session(port: port) { inbound, send in
+                var replies: [String] = []
+                for turn in ["first", "second"] {
+                    try await send(RawHTTPClient.post("/api/chat", json: #"{"message":"\#(turn) turn","stream":true}"#))
+                    // The chunked body's last chunk ends the response; the next goes on the same socket.
+                    replies.append(try await RawHTTPClient.read(&inbound) { $0.hasSuffix("0\r\n\r\n") })
+                }
+                try await send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                replies.append(try await RawHTTPClient.read(&inbound) { $0.contains(#""status""#) })
+                return replies
+            }
+            #expect(replies.count == 3)
+            #expect(replies.allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK") })
+            #expect(replies[1].contains(#""content":" turn""#) && replies[1].contains(#""done":true"#))
+            #expect(!replies[0].lowercased().contains("connection: close"))
+        }
+    }
+
     @Test("keep-alive: several plain JSON requests on one connection")
     func keepAlive() async throws {
         let host = try TestHost()

@@ -287,6 +287,22 @@ struct ProviderPluginTests {
         }
     }
 
+    /// Nothing is written after the client leaves, so no failed write can tell the server: the
+    /// connection's own closing must (and must not cost keep-alive to streams that end normally).
+    @Test("a client that leaves a stream that has gone quiet cancels the upstream call at once")
+    func disconnectWhileQuiet() async throws {
+        try await FakeUpstream.withRunning { upstream, port in
+            let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
+                                             extraAssistants: ProviderHost.assistant("stalled", model: "fake:hang_after=1"))
+            try await host.live { serverPort in
+                _ = try await RawHTTPClient.exchange(
+                    port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"stalled","stream":true}"#)
+                ) { try await RawHTTPClient.read(&$0) { $0.contains(#""done":false"#) } }
+                try await withDeadline { await upstream.waitUntil { $0.contains(.clientDisconnected(path: "/v1/chat/completions")) } }
+            }
+        }
+    }
+
     @Test("a full run's log holds no API key")
     func logsHoldNoKey() async throws {
         let recorder = LogRecorder()

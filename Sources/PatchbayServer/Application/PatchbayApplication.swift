@@ -141,6 +141,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         server: .http1WithWebSocketUpgrade(
             http1: .init(additionalChannelHandlers: [
                 SendBufferLimit(),
+                ClientDisconnectWatcher(),
                 SlowClientTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: .milliseconds(Int64(startup.bodyTimeoutMilliseconds)), logger: logger)
             ]),
             // One frame may hold a whole message; an idle socket is pinged every 30 s and closed

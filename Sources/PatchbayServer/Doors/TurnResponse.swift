@@ -32,7 +32,7 @@ extension ChatTurns {
             headers[.contentType] = encoder.contentType
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoder.wholeReply(try await turn.collect())))
         }
-        return TurnEventStream.response(turn, request: request, headers: headers, logger: context.logger, encoder: encoder)
+        return TurnEventStream.response(turn, channel: context.channel, headers: headers, logger: context.logger, encoder: encoder)
     }
 }
 
@@ -41,8 +41,9 @@ enum TurnEventStream {
     /// Streams `turn` as Server-Sent Events: every event through `encoder`, written (and so
     /// flushed) as it comes. A client that goes away cancels the provider call at once; the turn
     /// is finished however the stream ends, outside the cancelled scope, so its reply is stored.
+    /// A stream that ends normally leaves its HTTP/1.1 connection ready for the next request.
     static func response(
-        _ turn: ChatTurn, request: Request, headers: HTTPFields = [:], logger: Logger, encoder: some TurnEventEncoder
+        _ turn: ChatTurn, channel: any Channel, headers: HTTPFields = [:], logger: Logger, encoder: some TurnEventEncoder
     ) -> Response {
         var headers = headers
         headers[.contentType] = "text/event-stream; charset=utf-8"
@@ -51,8 +52,9 @@ enum TurnEventStream {
         return Response(status: .ok, headers: headers, body: ResponseBody { [encoder] writer in
             var encoder = encoder
             do {
-                // Cancels this task, and so the plugin's call, as soon as the client goes away.
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                // The client's going cancels the writing, and so the plugin's call, at once.
+                let watcher = await channel.clientDisconnectWatcher
+                try await ClientDisconnectWatcher.run(cancellingOnDisconnect: watcher) {
                     let allocator = ByteBufferAllocator()
                     while let event = await turn.next() {
                         if let bytes = encoder.encode(event, allocator: allocator) { try await writer.write(bytes) }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The request context of every Patchbay route: Hummingbird's core context plus the request id.
 public struct PatchbayRequestContext: RequestContext {
@@ -15,6 +16,8 @@ public struct PatchbayRequestContext: RequestContext {
     public let caller = CallerRecord()
     /// The peer's IP address, if the connection has one (a proxy's, behind a proxy).
     public let peerAddress: String?
+    /// The connection: a streamed reply watches it for the client's going.
+    let channel: any Channel
     /// The live settings this request reads from start to end, taken by ``LiveSettingsMiddleware``.
     var snapshot: LiveSettings?
     /// Set on a request that asks for a WebSocket upgrade, where the accepting route leaves the
@@ -26,6 +29,7 @@ public struct PatchbayRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 
     /// The request's live settings. ``LiveSettingsMiddleware`` is the router's first middleware,

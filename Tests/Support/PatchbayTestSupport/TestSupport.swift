@@ -156,6 +156,18 @@ package struct RawHTTPClient {
         port: Int, request: String,
         read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
     ) async throws -> T {
+        try await session(port: port) { inbound, send in
+            try await send(request)
+            return try await read(&inbound)
+        }
+    }
+
+    /// One connection for `body`, which sends text with `send` and reads what arrives from
+    /// `inbound` — for several requests in turn on one kept-alive connection.
+    package static func session<T: Sendable>(
+        port: Int,
+        _ body: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, _ send: (String) async throws -> Void) async throws -> T
+    ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -164,9 +176,8 @@ package struct RawHTTPClient {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: request))
             var iterator = inbound.makeAsyncIterator()
-            return try await read(&iterator)
+            return try await body(&iterator) { try await outbound.write(ByteBuffer(string: $0)) }
         }
     }
 
