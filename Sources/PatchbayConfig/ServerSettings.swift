@@ -42,6 +42,8 @@ public struct ServerSettings: Sendable {
     /// (`stream_buffer_bytes:`, default 1 MiB). Past it the provider's call is paused until the
     /// client has read half of it; a provider that cannot pause has its call stopped instead.
     public var streamBufferBytes: Int
+    /// The admin listener (`admin:`): `/admin/*` and `/metrics`, off the public port; `127.0.0.1:9091` by default.
+    public var admin: AdminListenerSettings
 
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
@@ -87,7 +89,8 @@ public struct ServerSettings: Sendable {
         shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds,
         webSocketMaxMessageBytes: Int = ServerSettings.defaultWebSocketMaxMessageBytes,
         webSocketMaxChatsPerSocket: Int = ServerSettings.defaultWebSocketMaxChatsPerSocket,
-        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes
+        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes,
+        admin: AdminListenerSettings = .init()
     ) {
         self.host = host
         self.port = port
@@ -104,5 +107,6 @@ public struct ServerSettings: Sendable {
         self.webSocketMaxMessageBytes = webSocketMaxMessageBytes
         self.webSocketMaxChatsPerSocket = webSocketMaxChatsPerSocket
         self.streamBufferBytes = streamBufferBytes
+        self.admin = admin
     }
 }
