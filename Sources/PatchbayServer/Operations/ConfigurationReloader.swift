@@ -71,7 +71,8 @@ public final class ConfigurationReloader: Sendable {
             return finish(.rejected, trigger: trigger, errors: errors, routes: nil)
         }
         let previous = settings.current.routes
-        let restartOnly = StartupSettings(configuration, host: startup.hostOverride, port: startup.portOverride).changes(comparedWith: startup)
+        let restartOnly = StartupSettings(configuration, host: startup.hostOverride, port: startup.portOverride, adminAddress: startup.adminAddressOverride)
+            .changes(comparedWith: startup)
         if !restartOnly.isEmpty {
             logger.notice("changed settings take effect at the next restart: \(restartOnly.joined(separator: ", "))")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import PatchbayConfig
 import NIOPosix
 import Synchronization
 import Testing
@@ -156,12 +157,26 @@ package struct RawHTTPClient {
         port: Int, request: String,
         read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
     ) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+        try await exchange(to: .tcp(host: "127.0.0.1", port: port), request: request, read: read)
+    }
+
+    /// The same, to a TCP address or a Unix socket (the admin listener's).
+    package static func exchange<T: Sendable>(
+        to address: AdminListenerAddress, request: String,
+        read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
+    ) async throws -> T {
+        let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel =
+            switch address {
+            case .tcp(let host, let port):
+                try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port, channelInitializer: wrap)
+            case .socket(let path):
+                try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: wrap)
             }
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: request))

@@ -1,0 +1,39 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+extension HTTPServerBuilder {
+    /// The public listener: HTTP/1.1 with the WebSocket door's upgrade, the slow-client timeouts.
+    static func patchbayPublic(startup: StartupSettings, responder: RouterResponder<PatchbayRequestContext>, logger: Logger) -> HTTPServerBuilder {
+        let headerTimeout = TimeAmount.milliseconds(Int64(startup.headerTimeoutMilliseconds))
+        return .http1WithWebSocketUpgrade(
+            http1: .init(additionalChannelHandlers: [slowClientTimeout(startup, logger: logger)]),
+            // One frame may hold a whole message; an idle socket is pinged every 30 s and closed
+            // when a ping goes unanswered until the next.
+            webSocket: .init(maxFrameSize: startup.webSocketMaxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true),
+            firstHeadTimeout: headerTimeout,
+            upgradeResponder: { request, channel, logger in
+                // The router decides an upgrade like any request (auth, limits, logs); the route
+                // that accepts it leaves the socket's handler in the context.
+                var context = PatchbayRequestContext(source: .init(channel: channel, logger: logger))
+                let upgrade = WebSocketUpgrade()
+                context.webSocketUpgrade = upgrade
+                let response = (try? await responder.respond(to: request, context: context)) ?? Response(status: .internalServerError)
+                return (response, upgrade)
+            }
+        )
+    }
+
+    /// The admin listener: plain HTTP/1.1 with the same slow-client timeouts.
+    static func patchbayAdmin(startup: StartupSettings, logger: Logger) -> HTTPServerBuilder {
+        .http1(additionalChannelHandlers: [slowClientTimeout(startup, logger: logger)])
+    }
+
+    /// A client gets `server.header_timeout_ms` to send its headers and `server.body_timeout_ms` its body.
+    private static func slowClientTimeout(_ startup: StartupSettings, logger: Logger) -> SlowClientTimeoutHandler {
+        SlowClientTimeoutHandler(headerTimeout: .milliseconds(Int64(startup.headerTimeoutMilliseconds)),
+                                 bodyTimeout: .milliseconds(Int64(startup.bodyTimeoutMilliseconds)), logger: logger)
+    }
+}
