@@ -16,7 +16,7 @@ PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-config gcc libc6-dev
 # What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
 # Python tools the tests drive. `make test` alone installs them.
-TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv
+TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv openssl
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 

@@ -45,6 +45,8 @@ let package = Package(
         // `patchbay reload` over TCP or the admin listener's Unix socket (http+unix://); already in
         // the graph through HummingbirdTesting.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // HTTPS on the public listener (server.tls): already in the graph through HummingbirdTesting.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: The plugin ABI: one C header, the only contract between host and plugins.
@@ -120,6 +122,9 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             ],
             // The chat widget and its demo page, the chat page and the API reference (StaticAssets),
             // and the OpenAPI document (OpenAPIDocument): served from memory.
@@ -294,6 +299,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                // A real HTTPS client for the TLS tests: HTTP/2 and HTTP/1.1, the version it negotiated.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

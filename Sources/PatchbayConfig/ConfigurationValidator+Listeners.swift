@@ -1,6 +1,26 @@
-/// `server.admin:`, the admin listener.
+/// `server.admin:`, the admin listener, and `server.tls:`, HTTPS on the public one.
 extension ConfigurationValidator {
     static let adminKeys = ["host", "port", "socket", "on_public_port"]
+    static let tlsKeys = ["certificate", "private_key"]
+
+    /// The `server.tls:` section: both paths, resolved against the file's folder; nil when absent or wrong (reported).
+    mutating func tls(_ section: Field) -> TLSSettings? {
+        let shape = "a mapping with keys certificate and private_key (paths to PEM files)"
+        guard let entries = self.sectionEntries(section, shape: shape) else { return nil }
+        if section.value.isNull { return nil }
+        let scope = Scope(placement: "in section 'server.tls'", prefix: "server.tls: ")
+        let fields = self.knownFields(of: entries, in: scope, known: Self.tlsKeys)
+        var paths: [String] = []
+        for key in Self.tlsKeys {
+            guard let field = fields[key]?.unlessNull else {
+                self.report(.missingKey, at: section.key.location, "server.tls is missing required key '\(key)'")
+                continue
+            }
+            if let path = self.string(field, in: scope) { paths.append(ConfigurationPath.resolve(path, relativeTo: self.source)) }
+        }
+        guard paths.count == 2 else { return nil }
+        return TLSSettings(certificatePath: paths[0], privateKeyPath: paths[1])
+    }
 
     /// The `server.admin:` section; `public` is the public listener, already read, so that the
     /// two are not given the same address.

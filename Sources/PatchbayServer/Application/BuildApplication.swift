@@ -12,9 +12,12 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     let metrics = PatchbayMetrics()
     metrics.pluginLoadFailed(count: routes.catalog.refusals.count)
     let activeCalls = ActiveCalls()
+    // A certificate that does not load stops the server at start-up (see PatchbayApplication.run).
+    let tls = routes.configuration.server.tls.map { settings in Result { () throws(TLSCertificateError) in try TLSCertificates(settings) } }
     let reloader = options.reloading.map {
         ConfigurationReloader(configPath: $0.configPath, pluginsDirectory: $0.pluginsDirectory, settings: settings, startup: startup,
-                              metrics: metrics, libraries: $0.libraries, environment: $0.environment, logger: logger)
+                              metrics: metrics, libraries: $0.libraries, environment: $0.environment,
+                              certificates: try? tls?.get(), logger: logger)
     }
     let limiter = RateLimiter(store: options.rateLimitStore, now: options.clock)
     let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls)
@@ -34,9 +37,11 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     let responder = router.buildResponder()
     let http = Application(
         responder: responder,
-        server: .patchbayPublic(startup: startup, responder: responder, logger: logger),
+        server: .patchbayPublic(startup: startup, responder: responder, tls: tls, logger: logger),
         configuration: .init(address: .hostname(startup.host, port: startup.port), serverName: "patchbay"),
-        onServerRunning: { channel in await announcement.publicListening(port: channel.localAddress?.port ?? startup.port, host: startup.host) },
+        onServerRunning: { channel in
+            await announcement.publicListening(port: channel.localAddress?.port ?? startup.port, host: startup.host, scheme: tls == nil ? "http" : "https")
+        },
         logger: logger
     )
     let admin = Application(
@@ -49,7 +54,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     return PatchbayApplication(
         http: http, admin: admin, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics, reloader: reloader,
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
-        limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger
+        tls: tls, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger
     )
 }
 

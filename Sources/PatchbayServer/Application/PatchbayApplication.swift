@@ -93,6 +93,8 @@ public struct PatchbayApplication: Sendable {
     public var endpoints: [String] { routes.map { "\($0.method.rawValue) \($0.path)" } }
     /// Every admin route, as `METHOD /path/{parameter}`: what the admin OpenAPI document must describe.
     public var adminEndpoints: [String] { adminRoutes.map { "\($0.method.rawValue) \($0.path)" } }
+    /// The public listener's certificate when `server.tls` is set, or why it did not load.
+    public let tls: Result<TLSCertificates, TLSCertificateError>?
     /// The rate limiter (tests read its stream counts).
     let limiter: RateLimiter
     let watchesFiles: Bool
@@ -102,7 +104,12 @@ public struct PatchbayApplication: Sendable {
     /// calls in flight get `server.shutdown_grace_ms`, and those still running then are stopped
     /// with a final error to their clients. Watches providers.yaml, the plugins folder and
     /// SIGHUP when built to.
+    /// - Throws: ``TLSCertificateError`` at once when `server.tls` names files that do not load.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        if case .failure(let error) = tls {
+            logger.critical("not starting: \(error)")
+            throw error
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let reloader, watchesFiles {
             // Created before the server listens: it traps SIGHUP from then on.

@@ -10,6 +10,8 @@ public struct StartupSettings: Sendable, Equatable {
     public var port: Int
     /// The admin listener: where it listens, and whether the public port serves its routes too.
     public var admin: AdminListenerSettings
+    /// Whether the public listener speaks TLS (`server.tls`); the files themselves reload live.
+    public var tls: Bool
     /// How long a client may take to send request headers, in ms.
     public var headerTimeoutMilliseconds: Int
     /// How long a client may take to send a request body, in ms.
@@ -36,6 +38,7 @@ public struct StartupSettings: Sendable, Equatable {
         self.host = host ?? server.host
         self.port = port ?? server.port
         self.admin = server.admin
+        self.tls = server.tls != nil
         if let adminAddress { self.admin.address = adminAddress }
         self.adminAddressOverride = adminAddress
         self.headerTimeoutMilliseconds = server.headerTimeoutMilliseconds
@@ -54,6 +57,7 @@ public struct StartupSettings: Sendable, Equatable {
         if host != other.host { changed.append("server.host") }
         if port != other.port { changed.append("server.port") }
         if admin != other.admin { changed.append("server.admin") }
+        if tls != other.tls { changed.append("server.tls") }
         if headerTimeoutMilliseconds != other.headerTimeoutMilliseconds { changed.append("server.header_timeout_ms") }
         if bodyTimeoutMilliseconds != other.bodyTimeoutMilliseconds { changed.append("server.body_timeout_ms") }
         if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }

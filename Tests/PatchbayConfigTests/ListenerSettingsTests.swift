@@ -48,3 +48,24 @@ struct AdminListenerSettingsTests {
             "providers.yaml:6:26: server.admin: socket must be a socket path of at most 107 bytes") == true)
     }
 }
+
+/// `server.tls:`, HTTPS on the public listener.
+@Suite("The TLS settings")
+struct TLSSettingsTests {
+    @Test("both paths, read relative to the file; absent or null, no TLS")
+    func paths() throws {
+        let text = fileWithAssistants("server: {tls: {certificate: ./tls/cert.pem, private_key: /etc/keys/key.pem}}")
+        let tls = try ConfigurationReader.parse(text, source: "/srv/patchbay/providers.yaml", environment: [:]).server.tls
+        #expect(tls == TLSSettings(certificatePath: "/srv/patchbay/tls/cert.pem", privateKeyPath: "/etc/keys/key.pem"))
+        #expect(try ConfigurationReader.parse(fileWithAssistants("server: {tls: ~}"), source: "providers.yaml", environment: [:]).server.tls == nil)
+        #expect(try ConfigurationReader.parse(fileWithAssistants(""), source: "providers.yaml", environment: [:]).server.tls == nil)
+    }
+
+    @Test("a missing path or a typo is a located error")
+    func mistakes() {
+        #expect(errorDescriptions(fileWithAssistants("server:\n  tls:\n    certificate: a.pem\n    privte_key: a.key\n")) == [
+            "providers.yaml:7:3: server.tls is missing required key 'private_key'",
+            "providers.yaml:9:5: unknown key 'privte_key' in section 'server.tls' (did you mean 'private_key'?); known keys: certificate, private_key",
+        ])
+    }
+}

@@ -36,3 +36,18 @@ public struct AdminListenerSettings: Sendable, Equatable {
         self.onPublicPort = onPublicPort
     }
 }
+
+/// HTTPS on the public listener (the `server.tls:` section): the certificate chain and private
+/// key, PEM files, read at start-up and again at every reload (SIGHUP, `patchbay reload`).
+public struct TLSSettings: Sendable, Equatable {
+    /// The certificate chain's PEM file (the server's certificate first), resolved against providers.yaml's folder.
+    public var certificatePath: String
+    /// The private key's PEM file, resolved against providers.yaml's folder.
+    public var privateKeyPath: String
+
+    /// Creates TLS settings.
+    public init(certificatePath: String, privateKeyPath: String) {
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+    }
+}
