@@ -76,6 +76,21 @@ struct TLSTests {
         }
     }
 
+    @Test("the WebSocket door works over TLS (HTTP/1.1, as browsers open wss://)")
+    func webSocketOverTLS() async throws {
+        let host = try await host(serial: "3C3C")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(host.deployment.directory.path)/server.pem"))
+        let trusted = tls
+        try await host.live { port in
+            try await withChatSocket(port: port, tls: trusted) { socket in
+                try await socket.chat("secure", "hello over wss")
+                let complete = try await socket.read("complete", id: "secure")
+                #expect(complete.data("response") as? String == "hello over wss", "\(complete)")
+            }
+        }
+    }
+
     @Test("HSTS over TLS only: not on the admin listener's plain HTTP, nor on a plain listener that has a value set")
     func strictTransportSecurityOverTLSOnly() async throws {
         let host = try await host(serial: "1212")
