@@ -42,6 +42,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         // WSCore and NIOWebSocket: the upgrade child channel answers refused upgrades itself (see WebSocketUpgradeChannel).
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        // `patchbay reload` over TCP or the admin listener's Unix socket (http+unix://); already in
+        // the graph through HummingbirdTesting.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // HTTPS on the public listener (server.tls): already in the graph through HummingbirdTesting.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: The plugin ABI: one C header, the only contract between host and plugins.
@@ -117,10 +122,13 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
             ],
             // The chat widget and its demo page, the chat page and the API reference (StaticAssets),
             // and the OpenAPI document (OpenAPIDocument): served from memory.
-            resources: [.copy("Widget/Assets"), .copy("Pages/ChatPage"), .copy("Pages/DocsPage"), .copy("OpenAPI/openapi.json")],
+            resources: [.copy("Widget/Assets"), .copy("Pages/ChatPage"), .copy("Pages/DocsPage"), .copy("OpenAPI/openapi.json"), .copy("OpenAPI/openapi-admin.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -128,6 +136,8 @@ let package = Package(
             dependencies: [
                 "PatchbayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -290,6 +300,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                // A real HTTPS client for the TLS tests: HTTP/2 and HTTP/1.1, the version it negotiated.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

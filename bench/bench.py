@@ -332,7 +332,7 @@ def patchbay_config(workdir, port, upstream_port, plugins_dir):
     path = workdir / "patchbay.yaml"
     path.write_text(
         f"""# Written by bench/bench.py: every provider points at the fake upstream; no auth, no limits.
-server: {{host: {HOST}, port: {port}}}
+server: {{host: {HOST}, port: {port}, admin: {{socket: {workdir}/admin.sock}}}}
 plugins: {{directory: {plugins_dir}}}
 storage: {{sqlite_path: {workdir}/patchbay.sqlite}}
 providers:

@@ -36,7 +36,7 @@ def config(workdir, port, upstream_port, plugins_dir, buffer_bytes, model):
     path = workdir / "patchbay.yaml"
     path.write_text(
         f"""# Written by bench/slow_readers.py.
-server: {{host: {bench.HOST}, port: {port}, stream_buffer_bytes: {buffer_bytes}}}
+server: {{host: {bench.HOST}, port: {port}, stream_buffer_bytes: {buffer_bytes}, admin: {{socket: {workdir}/admin.sock}}}}
 plugins: {{directory: {plugins_dir}}}
 providers:
   openai: {{plugin: openai, base_url: "http://{bench.HOST}:{upstream_port}/v1", api_key: "${{BENCH_UPSTREAM_KEY}}"}}

@@ -6,7 +6,7 @@ extension ConfigurationValidator {
     static let serverKeys = [
         "host", "port", "cors_origins", "max_body_bytes", "trusted_proxies", "max_message_chars", "max_messages",
         "header_timeout_ms", "body_timeout_ms", "max_streams_per_caller", "strict_transport_security",
-        "shutdown_grace_ms", "websocket_max_message_bytes", "websocket_max_chats_per_socket", "stream_buffer_bytes",
+        "shutdown_grace_ms", "websocket_max_message_bytes", "websocket_max_chats_per_socket", "stream_buffer_bytes", "admin", "tls",
     ]
     static let pluginKeys = ["directory"]
     static let storageKeys = ["sqlite_path"]
@@ -84,6 +84,12 @@ extension ConfigurationValidator {
             settings.port = port
         }
         self.readProtection(fields, in: scope, into: &settings)
+        if let admin = fields["admin"] {
+            settings.admin = self.adminListener(admin, public: settings)
+        }
+        if let tls = fields["tls"] {
+            settings.tls = self.tls(tls)
+        }
         return settings
     }
 

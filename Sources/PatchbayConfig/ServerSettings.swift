@@ -26,8 +26,10 @@ public struct ServerSettings: Sendable {
     /// `nil` (the default) sets no cap. Off by default because, behind a proxy that is not listed
     /// in `trusted_proxies`, every user is the same caller.
     public var maxStreamsPerCaller: Int?
-    /// The `Strict-Transport-Security` header value to send (`strict_transport_security:`);
-    /// `nil` (the default) sends none. Checked to be a single-line value with a `max-age` directive.
+    /// The `Strict-Transport-Security` header value to send over TLS (`strict_transport_security:`):
+    /// on requests that came over `tls:`, or from a trusted proxy with `X-Forwarded-Proto: https`;
+    /// never on plain HTTP. `nil` (the default) sends none, or ``defaultStrictTransportSecurity``
+    /// with `tls:`. Checked to be a single-line value with a `max-age` directive.
     public var strictTransportSecurity: String?
     /// How long replies in flight may run on after SIGTERM before they are stopped, in ms
     /// (`shutdown_grace_ms:`, default 25000 — under the 30 s most orchestrators wait before SIGKILL).
@@ -42,7 +44,13 @@ public struct ServerSettings: Sendable {
     /// (`stream_buffer_bytes:`, default 1 MiB). Past it the provider's call is paused until the
     /// client has read half of it; a provider that cannot pause has its call stopped instead.
     public var streamBufferBytes: Int
+    /// The admin listener (`admin:`): `/admin/*` and `/metrics`, off the public port; `127.0.0.1:9091` by default.
+    public var admin: AdminListenerSettings
+    /// HTTPS on the public listener (`tls:`); nil (the default) serves plain HTTP.
+    public var tls: TLSSettings?
 
+    /// What `Strict-Transport-Security` says with `tls:` when `strict_transport_security` is not set: one year.
+    public static let defaultStrictTransportSecurity = "max-age=31536000"
     /// The default host, `127.0.0.1`: local only until someone decides otherwise.
     public static let defaultHost = "127.0.0.1"
     /// The default port, `8080`.
@@ -87,7 +95,9 @@ public struct ServerSettings: Sendable {
         shutdownGraceMilliseconds: Int = ServerSettings.defaultShutdownGraceMilliseconds,
         webSocketMaxMessageBytes: Int = ServerSettings.defaultWebSocketMaxMessageBytes,
         webSocketMaxChatsPerSocket: Int = ServerSettings.defaultWebSocketMaxChatsPerSocket,
-        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes
+        streamBufferBytes: Int = ServerSettings.defaultStreamBufferBytes,
+        admin: AdminListenerSettings = .init(),
+        tls: TLSSettings? = nil
     ) {
         self.host = host
         self.port = port
@@ -104,5 +114,7 @@ public struct ServerSettings: Sendable {
         self.webSocketMaxMessageBytes = webSocketMaxMessageBytes
         self.webSocketMaxChatsPerSocket = webSocketMaxChatsPerSocket
         self.streamBufferBytes = streamBufferBytes
+        self.admin = admin
+        self.tls = tls
     }
 }

@@ -1,9 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
+import NIOCore
 import PatchbayConfig
 import PatchbayServer
 
@@ -40,6 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The configuration file.") var config = "providers.yaml"
     @Option(help: "The address to listen on (overrides server.host).") var host: String?
     @Option(help: "The port to listen on (overrides server.port and PORT).") var port: Int?
+    @Option(help: "The admin listener's TCP port (overrides server.admin; 0: any free port).") var adminPort: Int?
     @Option(help: "The plugins folder (overrides plugins.directory).") var plugins: String?
 
     func run() async throws {
@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try await PatchbayLauncher.serve(
-            configuration: configuration, configPath: config, host: host, port: port, pluginsDirectory: plugins,
+            configuration: configuration, configPath: config, host: host, port: port, adminPort: adminPort, pluginsDirectory: plugins,
             logger: makeLogger(configuration.logging)
         )
     }
@@ -99,35 +99,45 @@ struct Plugins: AsyncParsableCommand {
 
 struct Reload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ask a running server to reload providers.yaml and its plugins now (POST /admin/reload).",
-        discussion: "Without auth the server accepts this from its own machine only; with auth, send a key marked admin: true. Sending SIGHUP to the server does the same."
+        abstract: "Ask a running server to reload providers.yaml and its plugins now (POST /admin/reload on its admin listener).",
+        discussion: "With auth, send a key marked admin: true. Sending SIGHUP to the server does the same."
     )
-    @Option(help: "The configuration file, for the server's port.") var config = "providers.yaml"
-    @Option(help: "The server's base URL (default: http://127.0.0.1 and the file's port).") var url: String?
+    @Option(help: "The configuration file, for the admin listener's address (server.admin).") var config = "providers.yaml"
+    @Option(help: "The admin listener's base URL (default: server.admin's address; http+unix:// for a socket).") var url: String?
     @Option(help: "An API key with admin: true (default: $PATCHBAY_ADMIN_KEY).") var key: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var base = url
-        if base == nil {
-            let port = (try? ConfigurationReader.read(path: config, environment: environment))?.server.port ?? ServerSettings.defaultPort
-            base = "http://127.0.0.1:\(port)"
-        }
-        guard let endpoint = URL(string: base! + "/admin/reload") else {
-            print("not a URL: \(base!)")
-            throw ExitCode(2)
-        }
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        if let key = key ?? environment["PATCHBAY_ADMIN_KEY"] { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        let (data, response): (Data, URLResponse)
+        let address = (try? ConfigurationReader.read(path: config, environment: environment))?.server.admin.address
+            ?? AdminListenerSettings().address
+        let endpoint = url.map { $0 + "/admin/reload" } ?? Self.reloadURL(address)
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        if let key = key ?? environment["PATCHBAY_ADMIN_KEY"] { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = client.shutdown() }
+        let status: UInt
+        let body: String
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            let response = try await client.execute(request, timeout: .seconds(60))
+            status = response.status.code
+            body = String(buffer: try await response.body.collect(upTo: 1 << 20))
         } catch {
-            print("cannot reach the server at \(base!): \(error.localizedDescription)")
+            print("cannot reach the server's admin listener at \(url ?? address.description): \(error)")
             throw ExitCode(2)
         }
-        print(String(decoding: data, as: UTF8.self))
-        if (response as? HTTPURLResponse)?.statusCode != 200 { throw ExitCode(1) }
+        print(body)
+        if status != 200 { throw ExitCode(1) }
+    }
+
+    /// `POST /admin/reload` at the admin listener: a wildcard host is reached on loopback.
+    static func reloadURL(_ address: AdminListenerAddress) -> String {
+        switch address {
+        case .tcp(let host, let port):
+            let reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
+            return "\(AdminListenerAddress.tcp(host: reachable, port: port))/admin/reload"
+        case .socket(let path):
+            return URL(httpURLWithSocketPath: path, uri: "/admin/reload")?.absoluteString ?? "http+unix://\(path)/admin/reload"
+        }
     }
 }

@@ -119,7 +119,7 @@ struct ConfigurationErrorTests {
             metrics: {enabled: true}
             """
         #expect(errorDescriptions(text) == [
-            "providers.yaml:1:25: unknown key 'prot' in section 'server' (did you mean 'port'?); known keys: host, port, cors_origins, max_body_bytes, trusted_proxies, max_message_chars, max_messages, header_timeout_ms, body_timeout_ms, max_streams_per_caller, strict_transport_security, shutdown_grace_ms, websocket_max_message_bytes, websocket_max_chats_per_socket, stream_buffer_bytes",
+            "providers.yaml:1:25: unknown key 'prot' in section 'server' (did you mean 'port'?); known keys: host, port, cors_origins, max_body_bytes, trusted_proxies, max_message_chars, max_messages, header_timeout_ms, body_timeout_ms, max_streams_per_caller, strict_transport_security, shutdown_grace_ms, websocket_max_message_bytes, websocket_max_chats_per_socket, stream_buffer_bytes, admin, tls",
             "providers.yaml:2:11: unknown key 'dir' in section 'plugins'; known keys: directory",
             "providers.yaml:3:1: unknown key 'asistants' at the top level (did you mean 'assistants'?); known keys: server, plugins, storage, providers, assistants, auth, limits, logging, models",
             "providers.yaml:4:1: unknown key 'metrics' at the top level; known keys: server, plugins, storage, providers, assistants, auth, limits, logging, models",

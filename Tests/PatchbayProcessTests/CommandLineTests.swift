@@ -65,6 +65,29 @@ struct CommandLineTests {
         #expect(run.output.contains("\(config):1:16:"))
     }
 
+    @Test("reload finds the admin listener in providers.yaml, a Unix socket here; the public port has no admin routes")
+    func reloadReachesTheAdminListener() async throws {
+        let deployment = try EchoDeployment(config: """
+            plugins: {directory: ./plugins}
+            server: {admin: {socket: ./admin.sock}}
+            providers: {echo: {plugin: echo}}
+            assistants: {default: {provider: echo, model: echo-1}}
+            """)
+        let server = try await ServerProcess(config: deployment.config, adminPort: nil)
+        defer { server.kill(SIGTERM) }
+        #expect(server.adminAddress == "unix:\(deployment.directory.path)/admin.sock")
+        let run = try await PatchbayCommandRun.run(["reload", "--config", deployment.config])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains(#""result":"applied""#))
+        #expect(run.output.contains(#""trigger":"admin""#))
+        #expect(try await LiveHTTP.send(port: server.port, "POST", "/admin/reload").status == 404)
+
+        // --url still wins: the public port has no /admin/reload.
+        let wrong = try await PatchbayCommandRun.run(["reload", "--config", deployment.config, "--url", "http://127.0.0.1:\(server.port)"])
+        #expect(wrong.status == 1)
+        #expect(wrong.output.contains(#""code":"NOT_FOUND""#))
+    }
+
     @Test("plugins lists what loads and what is refused, and fails when something is refused")
     func pluginsListing() async throws {
         let directory = try TemporaryDirectory()

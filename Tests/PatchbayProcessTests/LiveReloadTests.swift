@@ -122,8 +122,8 @@ struct LiveReloadTests {
             return try reply.json()["model"] as? String == "fixed-3"
         }
 
-        // `patchbay reload` from this machine.
-        let run = try await PatchbayCommandRun.run(["reload", "--url", "http://127.0.0.1:\(port)"])
+        // `patchbay reload` from this machine, to the admin listener.
+        let run = try await PatchbayCommandRun.run(["reload", "--url", server.adminAddress])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains(#""result":"applied""#))
         #expect(run.output.contains(#""trigger":"admin""#))

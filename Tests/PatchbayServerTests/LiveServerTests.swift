@@ -57,7 +57,7 @@ struct LiveServerTests {
     func keepAliveAfterStream() async throws {
         let host = try TestHost()
         try await host.live { port in
-            let replies = try await RawHTTPClient.session(port: port) { inbound, send in
+            let replies = try await RawHTTPClient.session(to: .tcp(host: "127.0.0.1", port: port)) { inbound, send in
                 var replies: [String] = []
                 for turn in ["first", "second"] {
                     try await send(RawHTTPClient.post("/api/chat", json: #"{"message":"\#(turn) turn","stream":true}"#))

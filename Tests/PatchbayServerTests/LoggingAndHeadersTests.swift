@@ -87,7 +87,7 @@ struct LoggingAndHeadersTests {
         #expect(!lines.all.joined().contains("private words"), "message text is never logged")
     }
 
-    @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured")
+    @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured, and over TLS")
     func securityHeaders() async throws {
         let host = try TestHost()
         try await host.test { client in
@@ -100,10 +100,22 @@ struct LoggingAndHeadersTests {
                 #expect(response.headers[.contentSecurityPolicy] == nil, "CSP is for HTML")
             }
         }
+        // Behind a TLS-terminating proxy: HSTS when a trusted proxy says the client used https.
         let hsts = "max-age=63072000; includeSubDomains"
-        try await TestHost { $0.server.strictTransportSecurity = hsts }.test { client in
-            let response = try await client.execute(uri: "/health", method: .get)
-            #expect(response.headers[.strictTransportSecurity] == hsts)
+        let proxied = try TestHost {
+            $0.server.strictTransportSecurity = hsts
+            $0.server.trustedProxies = [IPNetwork("127.0.0.1/32")!]
+        }
+        try await proxied.live { port in
+            let https = try await LiveHTTP.send(port: port, "GET", "/health", headers: ["X-Forwarded-Proto": "https"])
+            #expect(https.head.lowercased().contains("strict-transport-security: \(hsts.lowercased())"))
+            let http = try await LiveHTTP.send(port: port, "GET", "/health", headers: ["X-Forwarded-Proto": "http"])
+            #expect(!http.head.lowercased().contains("strict-transport-security"))
+        }
+        // From a peer that is not a trusted proxy, the header is not believed.
+        try await TestHost { $0.server.strictTransportSecurity = hsts }.live { port in
+            let spoofed = try await LiveHTTP.send(port: port, "GET", "/health", headers: ["X-Forwarded-Proto": "https"])
+            #expect(!spoofed.head.lowercased().contains("strict-transport-security"))
         }
     }
 }

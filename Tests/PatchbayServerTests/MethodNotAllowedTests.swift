@@ -14,8 +14,7 @@ struct MethodNotAllowedTests {
         try await TestHost().test { client in
             for (method, path, allow) in [(HTTPRequest.Method.trace, "/health", "GET, OPTIONS"), (.put, "/api/chat", "POST, OPTIONS"),
                                           (.patch, "/api/conversations/abc", "GET, DELETE, OPTIONS"), (.post, "/", "GET, HEAD, OPTIONS"),
-                                          (.delete, "/widget/chat-bot.js", "GET, HEAD, OPTIONS"), (.head, "/openapi.json", "GET, OPTIONS"),
-                                          (.init("QUERY")!, "/admin/reload", "POST, OPTIONS")] {
+                                          (.delete, "/widget/chat-bot.js", "GET, HEAD, OPTIONS"), (.head, "/openapi.json", "GET, OPTIONS")] {
                 let response = try await client.execute(uri: path, method: method)
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")
                 #expect(response.headers[.allow] == allow, "\(method) \(path)")
@@ -64,6 +63,18 @@ struct MethodNotAllowedTests {
             let concrete = path.replacingOccurrences(of: "{id}", with: "abc")
             let allow = try #require(middleware.allowedMethods(for: concrete), "\(path)")
             #expect(Set(allow.components(separatedBy: ", ")) == documented, "\(path): Allow: \(allow)")
+        }
+    }
+
+    @Test("on the admin listener too, where OPTIONS is not every path's (no CORS there)")
+    func adminListener() async throws {
+        try await TestHost().testAdmin { client in
+            for (method, path, allow) in [(HTTPRequest.Method.get, "/admin/reload", "POST"), (.options, "/metrics", "GET"), (.post, "/openapi.json", "GET")] {
+                let response = try await client.execute(uri: path, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+            }
+            #expect(try await status(client, uri: "/api/chat", method: .post) == .notFound)
         }
     }
 }

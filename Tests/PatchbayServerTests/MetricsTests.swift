@@ -25,7 +25,7 @@ struct MetricsTests {
     func metricsMove() async throws {
         let host = try RateLimitedHost("limits: {requests_per_minute: 3}")
         try await host.test { client in
-            let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let before = String(buffer: try await host.host.testAdmin { try await $0.execute(uri: "/metrics", method: .get) }.body)
             #expect(Self.sample(before, #"patchbay_active_streams"#) == 0)
             #expect(Self.sample(before, #"patchbay_http_requests_total{method="POST",route="/api/chat",status="200"}"#) == nil)
 
@@ -35,7 +35,7 @@ struct MetricsTests {
             #expect(try await client.chat(message: "refused").status == .tooManyRequests)
             _ = try await client.execute(uri: "/api/conversations/nope", method: .get)
 
-            let response = try await client.execute(uri: "/metrics", method: .get)
+            let response = try await host.host.testAdmin { try await $0.execute(uri: "/metrics", method: .get) }
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let text = String(buffer: response.body)

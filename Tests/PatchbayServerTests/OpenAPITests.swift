@@ -31,6 +31,17 @@ struct OpenAPITests {
         #expect(landed.isEmpty, "now routed, so remove from OpenAPIRouteExceptions.pending: \(landed.sorted())")
     }
 
+    @Test("the admin document describes exactly the admin listener's routes, and the public one none of them")
+    func adminPathsMatchTheAdminRouter() throws {
+        let adminRoutes = try ParsedOpenAPIDocument.adminRouterRoutes()
+        #expect(adminRoutes == ["GET /metrics", "POST /admin/reload", "GET /openapi.json"])
+        #expect(try ParsedOpenAPIDocument.admin().operations == adminRoutes)
+        let publicOperations = try ParsedOpenAPIDocument().operations
+        #expect(!publicOperations.contains("GET /metrics") && !publicOperations.contains { $0.hasPrefix("POST /admin/") })
+        // No CORS on the admin listener: no preflight documented.
+        #expect(try ParsedOpenAPIDocument.admin().paths.values.allSatisfy { $0["options"] == nil })
+    }
+
     @Test("every path documents the CORS preflight the origin policy answers")
     func everyPathHasAPreflight() throws {
         for (path, item) in try ParsedOpenAPIDocument().paths {
@@ -41,9 +52,9 @@ struct OpenAPITests {
         }
     }
 
-    @Test("its error codes are APIError's, each under its own HTTP status")
-    func errorCodesMatchAPIError() throws {
-        let document = try ParsedOpenAPIDocument()
+    @Test("its error codes are APIError's, each under its own HTTP status (both documents)", arguments: [false, true])
+    func errorCodesMatchAPIError(admin: Bool) throws {
+        let document = try admin ? ParsedOpenAPIDocument.admin() : ParsedOpenAPIDocument()
         let codes = try #require(document.resolve("#/components/schemas/ErrorCode/enum") as? [String])
         #expect(Set(codes) == Set(APIError.Code.allCases.map(\.rawValue)))
         // Every error response pins its code; the code must be the one of that status.
@@ -81,11 +92,11 @@ struct OpenAPITests {
         #expect(ChatRequest.isBlank(" \t\n\u{3000}") && !ChatRequest.isBlank(" \u{301}"))
     }
 
-    @Test("every $ref points at something")
-    func referencesResolve() throws {
-        let document = try ParsedOpenAPIDocument()
+    @Test("every $ref points at something (both documents)", arguments: [false, true])
+    func referencesResolve(admin: Bool) throws {
+        let document = try admin ? ParsedOpenAPIDocument.admin() : ParsedOpenAPIDocument()
         let references = document.references
-        #expect(references.count > 50)
+        #expect(references.count > (admin ? 20 : 50))
         let dangling = references.filter { document.resolve($0) == nil }
         #expect(dangling.isEmpty, "dangling references: \(Set(dangling).sorted())")
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import PatchbayStorage
 import PatchbayTestSupport
 import Synchronization
@@ -63,12 +64,13 @@ extension [String: Any] {
 }
 
 /// Opens a socket to a live host and runs `body` on it; the socket closes when `body` returns.
-func withChatSocket(port: Int, query: String = "", headers: HTTPFields = [:],
+/// With `tls`, over `wss://localhost` (the client sends the host as SNI, which cannot be an IP address).
+func withChatSocket(port: Int, query: String = "", headers: HTTPFields = [:], tls: TLSConfiguration? = nil,
                     _ body: @escaping @Sendable (inout ChatSocket) async throws -> Void) async throws {
     let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
     _ = try await withDeadline(20) {
-        try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws/chat\(query)", configuration: configuration,
-                                          logger: Logger(label: "ws-test")) { inbound, outbound, _ in
+        try await WebSocketClient.connect(url: tls == nil ? "ws://127.0.0.1:\(port)/ws/chat\(query)" : "wss://localhost:\(port)/ws/chat\(query)", configuration: configuration,
+                                          tlsConfiguration: tls, logger: Logger(label: "ws-test")) { inbound, outbound, _ in
             var socket = ChatSocket(inbound, outbound)
             try await body(&socket)
         }

@@ -25,7 +25,7 @@ public struct LiveSettings: Sendable {
     let webSocketMaxChatsPerSocket: Int
     /// How many WebSocket connections one caller may open per minute.
     let webSocketConnections: RateLimitPolicy
-    /// The `Strict-Transport-Security` value to send, if any.
+    /// The `Strict-Transport-Security` value to send over TLS, if any (with `server.tls`, one year unless set).
     let strictTransportSecurity: String?
     /// The most reply text queued per stream for a client that reads slowly (`stream_buffer_bytes`).
     let streamBufferBytes: Int
@@ -44,7 +44,7 @@ public struct LiveSettings: Sendable {
         self.maxStreamsPerCaller = server.maxStreamsPerCaller
         self.webSocketMaxChatsPerSocket = server.webSocketMaxChatsPerSocket
         self.webSocketConnections = RateLimitPolicy(requestsPerMinute: routes.configuration.webSocketConnectionsPerMinute)
-        self.strictTransportSecurity = server.strictTransportSecurity
+        self.strictTransportSecurity = server.strictTransportSecurity ?? (server.tls == nil ? nil : ServerSettings.defaultStrictTransportSecurity)
         self.streamBufferBytes = server.streamBufferBytes
     }
 }

@@ -39,25 +39,24 @@ public enum PatchbayLauncher {
         return RouteTable.build(configuration: configuration, catalog: catalog, createInstances: createInstances, logger: logger)
     }
 
-    /// A relative plugins folder is read relative to the configuration file, so that the
-    /// server finds its plugins whatever directory it was started from.
+    /// A relative plugins folder is read relative to the configuration file (``ConfigurationPath``).
     public static func resolve(_ path: String, relativeTo configPath: String) -> String {
-        guard !path.hasPrefix("/") else { return path }
-        let base = (configPath as NSString).deletingLastPathComponent
-        let joined = base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
-        return (joined as NSString).standardizingPath
+        ConfigurationPath.resolve(path, relativeTo: configPath)
     }
 
     /// Runs the server until SIGTERM or SIGINT, reloading providers.yaml and the plugins folder
     /// when they change and on SIGHUP.
     /// - Parameters:
     ///   - configuration: providers.yaml, already read (the caller set up logging from it).
+    ///   - adminPort: the command line's `--admin-port`: the admin listener on TCP at this port
+    ///     (0: any free one), on `server.admin.host` or 127.0.0.1, whatever `server.admin` says.
     ///   - onServerRunning: called with the bound port once the server listens.
     public static func serve(
         configuration: PatchbayConfiguration,
         configPath: String,
         host: String?,
         port: Int?,
+        adminPort: Int? = nil,
         pluginsDirectory: String?,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -71,6 +70,11 @@ public enum PatchbayLauncher {
         var options = ApplicationOptions(logger: logger)
         options.host = host
         options.port = port
+        if let adminPort {
+            var host = AdminListenerSettings.defaultHost
+            if case .tcp(let fileHost, _) = configuration.server.admin.address { host = fileHost }
+            options.adminAddress = .tcp(host: host, port: adminPort)
+        }
         options.store = store
         options.reloading = .init(configPath: configPath, pluginsDirectory: pluginsDirectory, libraries: libraries)
         options.onServerRunning = onServerRunning

@@ -8,6 +8,10 @@ public struct StartupSettings: Sendable, Equatable {
     public var host: String
     /// The port to bind (0: any free port).
     public var port: Int
+    /// The admin listener: where it listens, and whether the public port serves its routes too.
+    public var admin: AdminListenerSettings
+    /// Whether the public listener speaks TLS (`server.tls`); the files themselves reload live.
+    public var tls: Bool
     /// How long a client may take to send request headers, in ms.
     public var headerTimeoutMilliseconds: Int
     /// How long a client may take to send a request body, in ms.
@@ -25,11 +29,18 @@ public struct StartupSettings: Sendable, Equatable {
     /// The command line's `--port`.
     let portOverride: Int?
 
+    /// The command line's `--admin-port` (or a test's admin address).
+    let adminAddressOverride: AdminListenerAddress?
+
     /// The start-up part of a configuration, with the command line's overrides.
-    public init(_ configuration: PatchbayConfiguration, host: String? = nil, port: Int? = nil) {
+    public init(_ configuration: PatchbayConfiguration, host: String? = nil, port: Int? = nil, adminAddress: AdminListenerAddress? = nil) {
         let server = configuration.server
         self.host = host ?? server.host
         self.port = port ?? server.port
+        self.admin = server.admin
+        self.tls = server.tls != nil
+        if let adminAddress { self.admin.address = adminAddress }
+        self.adminAddressOverride = adminAddress
         self.headerTimeoutMilliseconds = server.headerTimeoutMilliseconds
         self.bodyTimeoutMilliseconds = server.bodyTimeoutMilliseconds
         self.shutdownGraceMilliseconds = server.shutdownGraceMilliseconds
@@ -45,6 +56,8 @@ public struct StartupSettings: Sendable, Equatable {
         var changed: [String] = []
         if host != other.host { changed.append("server.host") }
         if port != other.port { changed.append("server.port") }
+        if admin != other.admin { changed.append("server.admin") }
+        if tls != other.tls { changed.append("server.tls") }
         if headerTimeoutMilliseconds != other.headerTimeoutMilliseconds { changed.append("server.header_timeout_ms") }
         if bodyTimeoutMilliseconds != other.bodyTimeoutMilliseconds { changed.append("server.body_timeout_ms") }
         if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }

@@ -32,7 +32,7 @@ extension ChatTurns {
             headers[.contentType] = encoder.contentType
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: encoder.wholeReply(try await turn.collect())))
         }
-        return TurnEventStream.response(turn, channel: context.channel, headers: headers, logger: context.logger, encoder: encoder)
+        return TurnEventStream.response(turn, request: request, channel: context.channel, headers: headers, logger: context.logger, encoder: encoder)
     }
 }
 
@@ -43,7 +43,7 @@ enum TurnEventStream {
     /// is finished however the stream ends, outside the cancelled scope, so its reply is stored.
     /// A stream that ends normally leaves its HTTP/1.1 connection ready for the next request.
     static func response(
-        _ turn: ChatTurn, channel: any Channel, headers: HTTPFields = [:], logger: Logger, encoder: some TurnEventEncoder
+        _ turn: ChatTurn, request: Request, channel: any Channel, headers: HTTPFields = [:], logger: Logger, encoder: some TurnEventEncoder
     ) -> Response {
         var headers = headers
         headers[.contentType] = "text/event-stream; charset=utf-8"
@@ -54,7 +54,7 @@ enum TurnEventStream {
             do {
                 // The client's going cancels the writing, and so the plugin's call, at once.
                 let watcher = await channel.clientDisconnectWatcher
-                try await ClientDisconnectWatcher.run(cancellingOnDisconnect: watcher) {
+                try await ClientDisconnectWatcher.run(cancellingOnDisconnect: watcher, request: request) {
                     let allocator = ByteBufferAllocator()
                     while let event = await turn.next() {
                         if let bytes = encoder.encode(event, allocator: allocator) { try await writer.write(bytes) }

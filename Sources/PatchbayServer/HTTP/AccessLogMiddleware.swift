@@ -19,8 +19,9 @@ struct AccessLogMiddleware: RouterMiddleware {
 
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "no-referrer"
-        // `Strict-Transport-Security`, for deployments behind TLS (nil: not sent).
-        if let strictTransportSecurity = context.settings.strictTransportSecurity {
+        // `Strict-Transport-Security`, over TLS only: a browser ignores it on plain HTTP, and
+        // sending it there would only say TLS is expected where it is not.
+        if let strictTransportSecurity = context.settings.strictTransportSecurity, Self.arrivedOverTLS(request, context: context) {
             response.headers[.strictTransportSecurity] = strictTransportSecurity
         }
         // Time spent producing the response head, in seconds (for a stream: until it began).
@@ -45,6 +46,16 @@ struct AccessLogMiddleware: RouterMiddleware {
             }
         }
         return response
+    }
+
+    /// Whether the client's request came over TLS: to this server (`server.tls`), or to a trusted
+    /// proxy that says so in `X-Forwarded-Proto` (the client-facing proxy's value, the first).
+    static func arrivedOverTLS(_ request: Request, context: Context) -> Bool {
+        if request.head.scheme == "https" { return true }
+        guard let peer = context.peerAddress, context.settings.configuration.server.trustedProxies.contains(where: { $0.contains(peer) }),
+              let proto = request.headers[.xForwardedProto]?.split(separator: ",").first
+        else { return false }
+        return proto.trimmingCharacters(in: .whitespaces).lowercased() == "https"
     }
 
     /// One access-log line's fixed part.
@@ -90,6 +101,8 @@ struct AccessLogMiddleware: RouterMiddleware {
 }
 
 extension HTTPField.Name {
+    /// `X-Forwarded-Proto`.
+    static let xForwardedProto = Self("X-Forwarded-Proto")!
     /// `X-Process-Time`: seconds spent producing the response head.
     static let xProcessTime = Self("X-Process-Time")!
     /// `Referrer-Policy`.

@@ -1,3 +1,4 @@
+import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
@@ -64,10 +65,11 @@ final class ClientDisconnectWatcher: ChannelInboundHandler, RemovableChannelHand
 }
 
 extension ClientDisconnectWatcher {
-    /// Runs `operation`, cancelled as soon as the client has gone. With no watcher (an in-memory
-    /// test channel) it just runs.
-    static func run(cancellingOnDisconnect watcher: ClientDisconnectWatcher?, _ operation: () async throws -> Void) async throws {
-        guard let watcher else { return try await operation() }
+    /// Runs `operation`, cancelled as soon as the client has gone. A connection without a watcher
+    /// (an HTTP/2 stream, where keep-alive is not at stake, or a test's in-memory channel) is
+    /// watched through its request body, as Hummingbird does it.
+    static func run(cancellingOnDisconnect watcher: ClientDisconnectWatcher?, request: Request, _ operation: () async throws -> Void) async throws {
+        guard let watcher else { return try await request.body.consumeWithCancellationOnInboundClose { _ in try await operation() } }
         try await withoutActuallyEscaping(operation) { operation in
             // The operation runs in a child task while this one waits for it: never concurrently
             // with anything that shares its captures (the response's body writer), as in

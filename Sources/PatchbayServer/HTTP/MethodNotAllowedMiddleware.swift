@@ -20,17 +20,21 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
     }
 
     let paths: [RoutedPath]
+    /// Whether the router answers CORS preflights on every path (the public one does; the admin
+    /// listener's has no CORS, so there OPTIONS is a method like any other).
+    let answersPreflights: Bool
 
     /// The order methods are listed in `Allow`; any other comes after them.
     private static let order: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
 
-    init(routes: [(method: HTTPRequest.Method, path: RouterPath)]) {
+    init(routes: [(method: HTTPRequest.Method, path: RouterPath)], answersPreflights: Bool = true) {
+        self.answersPreflights = answersPreflights
         var methods: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
         for route in routes {
             methods[route.path.description, default: (route.path, [])].methods.insert(route.method)
         }
         paths = methods.values.map { path, methods in
-            let listed = methods.union([.options])
+            let listed = answersPreflights ? methods.union([.options]) : methods
             let known = Self.order.filter(listed.contains)
             let others = listed.subtracting(Self.order).map(\.rawValue).sorted()
             return RoutedPath(path: path, allow: (known.map(\.rawValue) + others).joined(separator: ", "))
@@ -38,7 +42,7 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .options, let allow = allowedMethods(for: request.uri.path) else {
+        guard !(answersPreflights && request.method == .options), let allow = allowedMethods(for: request.uri.path) else {
             return try await next(request, context)
         }
         var error = APIError(.methodNotAllowed, "\(request.method.rawValue) is not allowed here. Allowed: \(allow).")

@@ -45,6 +45,8 @@ struct UpgradableHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let webSocket: WebSocketServerConfiguration
     /// How long a new connection may take to send its first request head.
     let firstHeadTimeout: TimeAmount
+    /// Whether it runs inside TLS (``SecureHTTPChannel``): requests then carry the `https` scheme.
+    var secure = false
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -54,7 +56,7 @@ struct UpgradableHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        let request = Request(head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: .init()))
+                        let request = Request(head: try HTTPRequest(head, secure: secure, splitCookie: false), body: .init(buffer: .init()))
                         let (response, upgrade) = await upgradeResponder(request, channel, logger)
                         // nil refuses: the not-upgrading path then sends the router's response.
                         return decision.settle(response, upgrade: upgrade) ? HTTPHeaders(response.headers) : nil
@@ -124,7 +126,7 @@ struct UpgradableHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// The HTTP/1 handlers HTTP1Channel adds after decoding, and the channel to serve requests on.
     private func addHTTPHandlers(to channel: any Channel, logger: Logger) throws -> NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart> {
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
         try pipeline.addHandlers(http1.additionalChannelHandlers())
         try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger))
         return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -166,17 +168,4 @@ final class WebSocketUpgrade: Sendable {
 
     /// The accepted socket's handler.
     var handler: Handler? { accepted.withLock { $0 } }
-}
-
-extension HTTPServerBuilder {
-    /// HTTP/1 with WebSocket upgrades decided by `upgradeResponder` (see ``UpgradableHTTPChannel``).
-    static func http1WithWebSocketUpgrade(
-        http1: HTTP1Channel.Configuration, webSocket: WebSocketServerConfiguration, firstHeadTimeout: TimeAmount,
-        upgradeResponder: @escaping UpgradableHTTPChannel.UpgradeResponder
-    ) -> HTTPServerBuilder {
-        .init { responder in
-            UpgradableHTTPChannel(responder: responder, upgradeResponder: upgradeResponder, http1: http1, webSocket: webSocket,
-                                  firstHeadTimeout: firstHeadTimeout)
-        }
-    }
 }

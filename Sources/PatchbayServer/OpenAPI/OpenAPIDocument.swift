@@ -1,10 +1,10 @@
 import Foundation
 import NIOCore
 
-/// The OpenAPI 3.1 document of the HTTP API, served at `GET /openapi.json`: the one description of
-/// every endpoint, request, response, header and error.
+/// An OpenAPI 3.1 document, served at `GET /openapi.json`: the public listener's describes every
+/// public endpoint, request, response, header and error; the admin listener's, its own routes.
 ///
-/// Its source is `openapi.json` beside this file, a resource of the target (like the widget's
+/// Their sources are `openapi.json` and `openapi-admin.json` beside this file, a resource of the target (like the widget's
 /// files): edit it when the API changes. It is read once and kept in memory. `OpenAPITests` check
 /// that it parses and that its paths are exactly the router's routes, and the schemathesis test
 /// checks the live server against it.
@@ -14,12 +14,19 @@ public struct OpenAPIDocument: Sendable {
     /// A strong validator: the first 16 bytes of the content's SHA-256, quoted.
     let etag: String
 
-    /// The document shipped with the server, read at first use; nil if the resource is missing.
+    /// The public listener's document, read at first use; nil if the resource is missing.
     static let bundled = OpenAPIDocument(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json"))
+    /// The admin listener's document (`openapi-admin.json`): `/metrics`, `/admin/*` and itself.
+    static let admin = OpenAPIDocument(contentsOf: Bundle.module.url(forResource: "openapi-admin", withExtension: "json"))
 
-    /// The document's JSON text (empty if the resource is missing).
+    /// The public document's JSON text (empty if the resource is missing).
     public static var json: String {
         bundled.map { String(buffer: $0.body) } ?? ""
+    }
+
+    /// The admin document's JSON text (empty if the resource is missing).
+    public static var adminJSON: String {
+        admin.map { String(buffer: $0.body) } ?? ""
     }
 
     /// The document in `data`.

@@ -22,6 +22,8 @@ public final class ConfigurationReloader: Sendable {
     private let routing: RoutingHealth
     private let libraries: PluginLibraryCache
     private let environment: @Sendable () -> [String: String]
+    /// The public listener's certificate, re-read at every reload; nil without `server.tls`.
+    private let certificates: TLSCertificates?
     private let logger: Logger
     private let queue = DispatchQueue(label: "patchbay.reload")
 
@@ -36,8 +38,10 @@ public final class ConfigurationReloader: Sendable {
         configPath: String, pluginsDirectory: String?, settings: ReloadableSettings, startup: StartupSettings,
         metrics: PatchbayMetrics, routing: RoutingHealth, libraries: PluginLibraryCache,
         environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment },
+        certificates: TLSCertificates? = nil,
         logger: Logger
     ) {
+        self.certificates = certificates
         self.configPath = configPath
         self.pluginsDirectoryOverride = pluginsDirectory
         self.settings = settings
@@ -71,10 +75,13 @@ public final class ConfigurationReloader: Sendable {
         } catch {
             let errors = error.errors.map(\.description)
             for line in errors { logger.error("reload rejected, the configuration in force stays: \(line)") }
-            return finish(.rejected, trigger: trigger, errors: errors, routes: nil)
+            // The certificate files are re-read even so: replacing them is a reload of its own.
+            let tlsError = certificates?.reload(settings.current.configuration.server.tls, logger: logger)
+            return finish(.rejected, trigger: trigger, errors: errors + [tlsError?.description].compactMap { $0 }, routes: nil)
         }
         let previous = settings.current.routes
-        let restartOnly = StartupSettings(configuration, host: startup.hostOverride, port: startup.portOverride).changes(comparedWith: startup)
+        let restartOnly = StartupSettings(configuration, host: startup.hostOverride, port: startup.portOverride, adminAddress: startup.adminAddressOverride)
+            .changes(comparedWith: startup)
         if !restartOnly.isEmpty {
             logger.notice("changed settings take effect at the next restart: \(restartOnly.joined(separator: ", "))")
         }
@@ -83,7 +90,9 @@ public final class ConfigurationReloader: Sendable {
         // A file refused at the last scan too is not a new failure.
         let known = Set(previous.catalog.refusals.map(\.message))
         metrics.pluginLoadFailed(count: routes.catalog.refusals.filter { !known.contains($0.message) }.count)
-        let outcome = finish(.applied, trigger: trigger, errors: routes.problems.map(\.description), routes: routes)
+        let tlsError = certificates?.reload(configuration.server.tls, logger: logger)
+        let errors = routes.problems.map(\.description) + [tlsError?.description].compactMap { $0 }
+        let outcome = finish(.applied, trigger: trigger, errors: errors, routes: routes)
         logger.info("reload applied", metadata: [
             "assistants": .stringConvertible(routes.assistants.count),
             "providers.available": .stringConvertible(routes.providers.filter(\.isConfigured).count),

@@ -1,15 +1,24 @@
 import Hummingbird
 import NIOCore
 
-/// `GET /metrics` (Prometheus text) and `POST /admin/reload` (what `patchbay reload` calls).
+/// The admin routes: `GET /metrics` (Prometheus text), `POST /admin/reload` (what `patchbay
+/// reload` calls), and every admin route to come — one line each in ``addRoutes(to:auth:access:)``.
+/// They are served by the admin listener, and by the public port only when
+/// `server.admin.on_public_port` is on.
 struct OperationsController: Sendable {
     let metrics: PatchbayMetrics
     /// Nil where the server was built without one (tests of other routes): reload answers 404.
     let reloader: ConfigurationReloader?
 
-    func addRoutes(to router: some RouterMethods<PatchbayRequestContext>, admin: some RouterMethods<PatchbayRequestContext>) {
-        router.get("/metrics", use: renderMetrics)
+    /// Adds every admin route to a listener's router; `access` says which listener it is.
+    func addRoutes(to router: Router<PatchbayRequestContext>, auth: AuthMiddleware, access: AdminAccessMiddleware) {
+        let admin = router.group("admin").add(middleware: auth).add(middleware: access)
         admin.post("reload", use: reload)
+
+        // The admin listener is private by placement, and Prometheus scrapes without a key; on
+        // the public port /metrics is an admin route like the others.
+        let metrics = access.listener == .admin ? router.group() : router.group().add(middleware: auth).add(middleware: access)
+        metrics.get("metrics", use: renderMetrics)
     }
 
     @Sendable func renderMetrics(request: Request, context: PatchbayRequestContext) async throws -> Response {

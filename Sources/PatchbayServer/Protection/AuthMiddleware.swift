@@ -68,18 +68,31 @@ extension HTTPField.Name {
     static let xAPIKey = Self("X-API-Key")!
 }
 
-/// On `/admin`: with auth enabled, only a key marked `admin: true`; without auth, only a caller
-/// on this machine: the client address as resolved through `trusted_proxies`, so that a reverse
-/// proxy on this machine does not make every caller it forwards look local.
+/// On the admin routes: with auth enabled, only a key marked `admin: true`, on either listener.
+/// Without auth, the admin listener lets in whoever can reach it (it is private by placement: a
+/// loopback address or a Unix socket, by default), while the public port (with
+/// `server.admin.on_public_port`) admits only a caller on this machine: the client address as
+/// resolved through `trusted_proxies`, so that a reverse proxy on this machine does not make every
+/// caller it forwards look local.
 struct AdminAccessMiddleware: RouterMiddleware {
     typealias Context = PatchbayRequestContext
+
+    /// The listener a router serves.
+    enum Listener: Sendable {
+        /// `server.admin`'s address.
+        case admin
+        /// The public port, with `server.admin.on_public_port` on.
+        case publicPort
+    }
+
+    let listener: Listener
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if context.apiKey != nil || context.settings.keys.enabled {
             guard context.apiKey?.admin == true else {
                 throw APIError(.forbidden, "This API key may not use the admin endpoints (it needs admin: true).")
             }
-        } else {
+        } else if listener == .publicPort {
             guard Self.isLoopback(context.caller.address) else {
                 throw APIError(.forbidden, "The admin endpoints answer callers on this machine only, or an admin API key.")
             }

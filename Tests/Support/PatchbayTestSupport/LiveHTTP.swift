@@ -1,9 +1,10 @@
 import Foundation
+import PatchbayConfig
 import Testing
 
 /// A deployment in a fresh folder: providers.yaml and a `plugins` folder, holding the built
 /// echo plugin unless `withEcho` is false.
-package struct EchoDeployment {
+package struct EchoDeployment: Sendable {
     package let directory: TemporaryDirectory
     /// providers.yaml's path.
     package let config: String
@@ -39,6 +40,13 @@ package struct LiveHTTP {
 
     /// Sends a request and reads until the server closes the connection.
     package static func send(port: Int, _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        try await send(to: .tcp(host: "127.0.0.1", port: port), method, path, json: json, headers: headers)
+    }
+
+    /// The same, to a TCP address or a Unix socket (the admin listener's).
+    package static func send(
+        to address: AdminListenerAddress, _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if let json {
@@ -46,7 +54,7 @@ package struct LiveHTTP {
         } else {
             request += "Content-Length: 0\r\n\r\n"
         }
-        let text = try await RawHTTPClient.exchange(port: port, request: request) { try await RawHTTPClient.read(&$0) { _ in false } }
+        let text = try await RawHTTPClient.exchange(to: address, request: request) { try await RawHTTPClient.read(&$0) { _ in false } }
         guard let split = text.range(of: "\r\n\r\n"), text.hasPrefix("HTTP/1.1 "),
               let status = Int(text.dropFirst(9).prefix(3)) else {
             throw MalformedReply(text: text)

@@ -15,9 +15,15 @@ package enum OpenAPIRouteExceptions {
 package struct ParsedOpenAPIDocument {
     package let root: [String: Any]
 
-    package init() throws {
-        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+    /// The public listener's document, or another (``admin``).
+    package init(json: String = OpenAPIDocument.json) throws {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8))
         root = try #require(object as? [String: Any])
+    }
+
+    /// The admin listener's document.
+    package static func admin() throws -> ParsedOpenAPIDocument {
+        try ParsedOpenAPIDocument(json: OpenAPIDocument.adminJSON)
     }
 
     package static let operationMethods = ["get", "put", "post", "delete", "patch", "head", "trace"]
@@ -59,8 +65,13 @@ package struct ParsedOpenAPIDocument {
         return found
     }
 
-    /// The routes the real router has, as `GET /path/{param}`.
+    /// The routes the real public router has, as `GET /path/{param}`.
     package static func routerRoutes() throws -> Set<String> {
         return Set(try TestHost().application.endpoints)
+    }
+
+    /// The routes the real admin router has.
+    package static func adminRouterRoutes() throws -> Set<String> {
+        return Set(try TestHost().application.adminEndpoints)
     }
 }

@@ -6,18 +6,30 @@ package final class ServerProcess: Sendable {
     package let child: ChildProcess
     /// The port it listens on.
     package let port: Int
+    /// Its admin listener, as the start-up line names it: `http://127.0.0.1:PORT` or `unix:PATH`.
+    package let adminAddress: String
+
+    /// The admin listener's TCP port, when it has one.
+    package var adminPort: Int? {
+        guard adminAddress.hasPrefix("http://") else { return nil }
+        return Int(adminAddress.split(separator: ":").last ?? "")
+    }
 
     /// Starts the server on a free port and waits (bounded) until it listens.
-    /// - Parameter environment: variables added to this process's own.
-    package init(config: String, environment: [String: String] = [:]) async throws {
-        let child = try ChildProcess("\(TestPaths.buildDirectory)/patchbay", ["serve", "--config", config, "--port", "0"],
-                                     environment: environment)
+    /// - Parameters:
+    ///   - environment: variables added to this process's own.
+    ///   - adminPort: `--admin-port`, 0 (a free port) unless the test wants the file's `server.admin`.
+    package init(config: String, environment: [String: String] = [:], adminPort: Int? = 0) async throws {
+        let arguments = ["serve", "--config", config, "--port", "0"] + (adminPort.map { ["--admin-port", String($0)] } ?? [])
+        let child = try ChildProcess("\(TestPaths.buildDirectory)/patchbay", arguments, environment: environment)
         self.child = child
-        self.port = try await withDeadline(30) {
+        (self.port, self.adminAddress) = try await withDeadline(30) {
             for await line in child.lines {
-                if let range = line.range(of: "listening on 127.0.0.1:") {
-                    return Int(line[range.upperBound...].prefix { $0.isNumber })!
-                }
+                // "listening: public http://127.0.0.1:PORT, admin ADDRESS"
+                guard let publicRange = line.range(of: "listening: public "), let adminRange = line.range(of: ", admin ") else { continue }
+                let publicAddress = line[publicRange.upperBound..<adminRange.lowerBound]
+                let admin = line[adminRange.upperBound...].prefix { $0 != "\"" && $0 != " " }
+                return (Int(publicAddress.split(separator: ":").last!)!, String(admin))
             }
             throw ServerDidNotStart(output: child.output)
         }

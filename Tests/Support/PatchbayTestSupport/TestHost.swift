@@ -37,6 +37,18 @@ package struct TestHost: Sendable {
     /// The built server.
     package let application: PatchbayApplication
     private let ports: AsyncStream<Int>
+    private let adminAddresses: AsyncStream<AdminListenerAddress>
+
+    /// The bound listeners of a live host.
+    package struct Listeners: Sendable {
+        /// The public port.
+        package let port: Int
+        /// The admin listener, its port as bound.
+        package let admin: AdminListenerAddress
+    }
+
+    /// The admin listener tests bind unless they ask for another: a free loopback port.
+    package static let anyAdminPort = AdminListenerAddress.tcp(host: "127.0.0.1", port: 0)
 
     /// The live settings in force.
     package var settings: LiveSettings { application.settings.current }
@@ -46,11 +58,15 @@ package struct TestHost: Sendable {
     ///   - clock: the clock of rate limits, circuit breakers and key cool-downs.
     ///   - random: the random source of the weighted choice among targets.
     package init(routes: RouteTable, store: (any ConversationStore)? = nil, clock: (@Sendable () -> Date)? = nil,
-         random: (@Sendable () -> UInt64)? = nil, reloading: ApplicationOptions.Reloading? = nil, logger: Logger = LogRecorder().logger()) {
+         random: (@Sendable () -> UInt64)? = nil, reloading: ApplicationOptions.Reloading? = nil, adminAddress: AdminListenerAddress = anyAdminPort,
+         logger: Logger = LogRecorder().logger()) {
         let (ports, sink) = AsyncStream<Int>.makeStream()
+        let (adminAddresses, adminSink) = AsyncStream<AdminListenerAddress>.makeStream()
         var options = ApplicationOptions(logger: logger)
         options.host = "127.0.0.1"
         options.port = 0
+        options.adminAddress = adminAddress
+        options.onAdminRunning = { adminSink.yield($0) }
         options.store = store
         if let clock { options.clock = clock }
         if let random { options.random = random }
@@ -58,6 +74,7 @@ package struct TestHost: Sendable {
         options.onServerRunning = { sink.yield($0) }
         self.application = buildApplication(routes: routes, options: options)
         self.ports = ports
+        self.adminAddresses = adminAddresses
     }
 
     /// A host over `yaml`, with the plugins in `plugins` (SwiftPM product names) loaded.
@@ -65,10 +82,11 @@ package struct TestHost: Sendable {
     package init(
         yaml: String = yaml, environment: [String: String] = [:], plugins: [String] = ["EchoProvider", "MinimalSwiftProvider"],
         configure: (inout PatchbayConfiguration) -> Void = { _ in }, store: (any ConversationStore)? = nil,
-        clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil, logger: Logger = LogRecorder().logger()
+        clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil, adminAddress: AdminListenerAddress = anyAdminPort,
+        logger: Logger = LogRecorder().logger()
     ) throws {
         let routes = try Self.routes(yaml: yaml, environment: environment, plugins: plugins, configure: configure, logger: logger)
-        self.init(routes: routes, store: store, clock: clock, random: random, logger: logger)
+        self.init(routes: routes, store: store, clock: clock, random: random, adminAddress: adminAddress, logger: logger)
     }
 
     /// The routing of `yaml` over the built plugins named.
@@ -90,17 +108,33 @@ package struct TestHost: Sendable {
         try await application.http.test(.router, body)
     }
 
+    /// Drives the admin listener's router in memory.
+    package func testAdmin<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await application.admin.test(.router, body)
+    }
+
     /// Runs the host on a free loopback port for the duration of `body`.
     package func live<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
+        try await liveListeners { try await body($0.port) }
+    }
+
+    /// Runs both listeners, the public one on a free loopback port, for the duration of `body`.
+    package func liveListeners<T: Sendable>(_ body: @escaping @Sendable (Listeners) async throws -> T) async throws -> T {
         let application = self.application
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await application.http.runService(gracefulShutdownSignals: [])
                 return nil
             }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            let result = try await body(port)
+            group.addTask {
+                try await application.admin.runService(gracefulShutdownSignals: [])
+                return nil
+            }
+            var ports = ports.makeAsyncIterator()
+            var adminAddresses = adminAddresses.makeAsyncIterator()
+            let port = try #require(await ports.next())
+            let admin = try #require(await adminAddresses.next())
+            let result = try await body(Listeners(port: port, admin: admin))
             group.cancelAll()
             return result
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import PatchbayConfig
 import NIOPosix
 import Synchronization
 import Testing
@@ -156,7 +157,15 @@ package struct RawHTTPClient {
         port: Int, request: String,
         read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
     ) async throws -> T {
-        try await session(port: port) { inbound, send in
+        try await exchange(to: .tcp(host: "127.0.0.1", port: port), request: request, read: read)
+    }
+
+    /// The same, to a TCP address or a Unix socket (the admin listener's).
+    package static func exchange<T: Sendable>(
+        to address: AdminListenerAddress, request: String,
+        read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
+    ) async throws -> T {
+        try await session(to: address) { inbound, send in
             try await send(request)
             return try await read(&inbound)
         }
@@ -165,15 +174,21 @@ package struct RawHTTPClient {
     /// One connection for `body`, which sends text with `send` and reads what arrives from
     /// `inbound` — for several requests in turn on one kept-alive connection.
     package static func session<T: Sendable>(
-        port: Int,
+        to address: AdminListenerAddress,
         _ body: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, _ send: (String) async throws -> Void) async throws -> T
     ) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+        let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel =
+            switch address {
+            case .tcp(let host, let port):
+                try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port, channelInitializer: wrap)
+            case .socket(let path):
+                try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: wrap)
             }
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
