@@ -76,12 +76,11 @@ struct GracefulShutdownTests {
                 try await Self.openStreams(port: port, count: 20, words: 200, group: &group)
                 let health = try await LiveHTTP.health(port: port)
                 #expect(health["activeCalls"] as? Int == 20)
-                let signalled = ContinuousClock.now
                 server.child.signal(SIGTERM)
                 var results: [Int: String] = [:]
                 for try await (index, text) in group { results[index] = text }
-                // Bounded by the grace period, not by the 10 s streams.
-                #expect(signalled.duration(to: .now) < .seconds(5))
+                // Ended by the grace period, not by the 10 s streams: each ends with SHUTTING_DOWN
+                // before its last word (below), with no timing assertion to fail on a loaded machine.
                 return results
             }
         }
@@ -124,7 +123,7 @@ struct GracefulShutdownTests {
             try await Self.openStreams(port: port, count: 20, words: 30, group: &group)
             server.child.signal(SIGTERM)
             // The listener closes at once: a new connection is refused while the streams run on.
-            try await LiveHTTP.eventually(5) {
+            try await LiveHTTP.eventually() {
                 do {
                     _ = try await LiveHTTP.send(port: port, "GET", "/health")
                     return false

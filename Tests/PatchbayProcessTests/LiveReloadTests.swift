@@ -99,7 +99,7 @@ struct LiveReloadTests {
         let line = broken.split(separator: "\n", omittingEmptySubsequences: false)[6]
         let column = try #require(line.range(of: "temprature")).lowerBound.utf16Offset(in: line) + 1
         try deployment.rewrite(broken)
-        try await LiveHTTP.eventually(5) {
+        try await LiveHTTP.eventually() {
             (try await LiveHTTP.health(port: port)["lastReload"] as? [String: Any])?["result"] as? String == "rejected"
         }
         let health = try await LiveHTTP.health(port: port)
@@ -117,7 +117,7 @@ struct LiveReloadTests {
         // Fixed, then applied by SIGHUP without waiting for the watcher: the watcher would say "file".
         try deployment.rewrite(Self.config(model: "fixed-3"))
         server.child.signal(SIGHUP)
-        try await LiveHTTP.eventually(5) {
+        try await LiveHTTP.eventually() {
             let reply = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: Self.turn)
             return try reply.json()["model"] as? String == "fixed-3"
         }
@@ -155,7 +155,7 @@ struct LiveReloadTests {
 
         // Added.
         try install(TestPaths.builtPlugin("EchoProvider"))
-        try await LiveHTTP.eventually(5) { try await echoVersion() == "1.0.0" }
+        try await LiveHTTP.eventually() { try await echoVersion() == "1.0.0" }
         let traffic = TrafficLoop()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await traffic.run(port: port) }
@@ -176,7 +176,7 @@ struct LiveReloadTests {
 
             // ... and the new build replaces the file while it runs.
             try install(newBuild)
-            try await LiveHTTP.eventually(5) { try await echoVersion() == "2.0.0" }
+            try await LiveHTTP.eventually() { try await echoVersion() == "2.0.0" }
             let replacedAt = ContinuousClock.now
             let countAtReplace = traffic.all.count
             try await LiveHTTP.eventually { traffic.all.count >= countAtReplace + 10 }
@@ -190,7 +190,7 @@ struct LiveReloadTests {
 
             // Removed, still under load: from one moment on, every request is refused cleanly.
             try FileManager.default.removeItem(atPath: "\(plugins)/libEchoProvider.so")
-            try await LiveHTTP.eventually(5) { traffic.all.contains { $0.status == 503 } }
+            try await LiveHTTP.eventually() { traffic.all.contains { $0.status == 503 } }
             let countAtRemoval = traffic.all.count
             try await LiveHTTP.eventually { traffic.all.count >= countAtRemoval + 10 }
             traffic.stop.store(true, ordering: .relaxed)
@@ -208,7 +208,7 @@ struct LiveReloadTests {
         // A broken file dropped in is refused, as at start-up, and disturbs nothing.
         try "not a plugin".write(toFile: "\(plugins)/libBroken.so", atomically: true, encoding: .utf8)
         try install(TestPaths.builtPlugin("EchoProvider"))
-        try await LiveHTTP.eventually(5) { try await echoVersion() != nil }
+        try await LiveHTTP.eventually() { try await echoVersion() != nil }
         #expect(try await LiveHTTP.send(port: port, "POST", "/api/chat", json: Self.turn).status == 200)
         #expect(server.output.contains("libBroken.so"))
     }

@@ -47,17 +47,17 @@ struct RoutingFallbackTests {
     /// A fake upstream, and a host on it with `assistants` and a stepped clock.
     static func withHost(
         _ assistants: String, clock: SteppedClock = SteppedClock(), store: (any ConversationStore)? = nil, recorder: LogRecorder = LogRecorder(),
-        _ body: @escaping @Sendable (FakeUpstream, any TestClientProtocol) async throws -> Void
+        _ body: @escaping @Sendable (FakeUpstream, any TestClientProtocol, _ readMetrics: @Sendable () async throws -> String) async throws -> Void
     ) async throws {
         try await FakeUpstream.withRunning { upstream, port in
             let host = try TestHost(yaml: yaml(port: port, assistants: assistants), environment: ["KEY_A": keyA, "KEY_B": keyB],
                                     plugins: ["OpenAIProvider"], store: store, clock: clock.read, logger: recorder.logger())
-            try await host.test { client in try await body(upstream, client) }
+            // /metrics is the admin listener's.
+            let metrics: @Sendable () async throws -> String = {
+                try await host.testAdmin { String(buffer: try await $0.execute(uri: "/metrics", method: .get).body) }
+            }
+            try await host.test { client in try await body(upstream, client, metrics) }
         }
-    }
-
-    static func metrics(_ client: some TestClientProtocol) async throws -> String {
-        String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
     }
 
     static func health(_ client: some TestClientProtocol) async throws -> [String: Any] {
@@ -83,7 +83,7 @@ struct RoutingFallbackTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteConversationStore(path: "\(directory.path)/c.sqlite", logger: LogRecorder().logger())
         let recorder = LogRecorder()
-        try await Self.withHost(Self.fallback, store: store, recorder: recorder) { upstream, client in
+        try await Self.withHost(Self.fallback, store: store, recorder: recorder) { upstream, client, readMetrics in
             let streamed = try await client.chat(#"{"message":"hello","stream":true,"conversationId":"c-1"}"#)
             #expect(streamed.status == .ok)
             #expect(streamed.headers[.init("X-Patchbay-Provider")!] == "backup")
@@ -122,7 +122,7 @@ struct RoutingFallbackTests {
             #expect(openAI.status == .ok)
             #expect(openAI.headers[.init("X-Patchbay-Provider")!] == "backup")
 
-            let metrics = try await Self.metrics(client)
+            let metrics = try await readMetrics()
             let series = #"patchbay_fallbacks_total{assistant="default",provider="primary",model="fake:status=503",reason="PROVIDER_UNAVAILABLE"}"#
             #expect(MetricsTests.sample(metrics, series) == 3)
         }
@@ -136,7 +136,7 @@ struct RoutingFallbackTests {
                   - {provider: primary, model: "fake:drop_after=2"}
                   - {provider: backup, model: gpt-4o-mini, fallback: true}
             """
-        try await Self.withHost(assistants) { upstream, client in
+        try await Self.withHost(assistants) { upstream, client, readMetrics in
             let response = try await client.ask("default")
             #expect(response.status == .ok)
             let (text, last) = try sseReply(response)
@@ -144,7 +144,7 @@ struct RoutingFallbackTests {
             #expect((last["error"] as? [String: Any])?["code"] as? String == "PROVIDER_UNAVAILABLE")
             #expect(last["provider"] as? String == "primary")
             #expect(upstream.requests.count == 1, "the fallback was never called")
-            #expect(!(try await Self.metrics(client)).contains("patchbay_fallbacks_total{"))
+            #expect(!(try await readMetrics()).contains("patchbay_fallbacks_total{"))
         }
     }
 
@@ -152,7 +152,7 @@ struct RoutingFallbackTests {
     func keyCoolDown() async throws {
         let clock = SteppedClock()
         let assistants = "  default: {provider: pool, model: \"fake:fail_key=\(Self.keyA),status=429,retry_after=120\"}"
-        try await Self.withHost(assistants, clock: clock) { upstream, client in
+        try await Self.withHost(assistants, clock: clock) { upstream, client, readMetrics in
             for _ in 0..<4 {
                 let response = try await client.ask("default", stream: false)
                 #expect(response.status == .ok, "every turn answered: \(String(buffer: response.body))")
@@ -165,7 +165,7 @@ struct RoutingFallbackTests {
             let until = clock.now.addingTimeInterval(120)
             #expect(keys.first?["until"] as? String == until.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
                     "the upstream's Retry-After: 120")
-            let metrics = try await Self.metrics(client)
+            let metrics = try await readMetrics()
             #expect(MetricsTests.sample(metrics, #"patchbay_provider_key_cooldowns_total{provider="pool",key="0",reason="rate_limited"}"#) == 1)
 
             // Past the Retry-After, key A takes its turn again (and is refused again).
@@ -178,7 +178,7 @@ struct RoutingFallbackTests {
     @Test("a key answered 401 is reported as rejected in /health; the other key serves")
     func rejectedKey() async throws {
         let assistants = "  default: {provider: pool, model: \"fake:fail_key=\(Self.keyB),status=401\"}"
-        try await Self.withHost(assistants) { upstream, client in
+        try await Self.withHost(assistants) { upstream, client, readMetrics in
             for _ in 0..<3 { #expect(try await client.ask("default").status == .ok) }
             #expect(upstream.requests.filter { $0.header("authorization") == "Bearer \(Self.keyB)" }.count == 1)
             let health = try await Self.health(client)
@@ -194,7 +194,7 @@ struct RoutingFallbackTests {
         let clock = SteppedClock()
         // Fails the first three calls, then answers.
         let assistants = "  default: {provider: flaky, model: \"fake:status=503,fail_first=3\"}"
-        try await Self.withHost(assistants, clock: clock) { upstream, client in
+        try await Self.withHost(assistants, clock: clock) { upstream, client, readMetrics in
             for _ in 0..<2 { #expect(try await client.ask("default", stream: false).status == .serviceUnavailable) }
             var target = try Self.target(try await Self.health(client), "flaky")
             #expect(target["state"] as? String == "open")
@@ -225,7 +225,7 @@ struct RoutingFallbackTests {
             #expect(try await client.ask("default", stream: false).status == .ok)
             #expect(upstream.requests.count == 5)
 
-            let metrics = try await Self.metrics(client)
+            let metrics = try await readMetrics()
             let labels = #"provider="flaky",model="fake:status=503,fail_first=3""#
             #expect(MetricsTests.sample(metrics, "patchbay_circuit_state{\(labels)}") == 0)
             #expect(MetricsTests.sample(metrics, "patchbay_circuit_transitions_total{\(labels),state=\"open\"}") == 2)
@@ -242,7 +242,7 @@ struct RoutingFallbackTests {
                   - {provider: flaky, model: "fake:status=503"}
                   - {provider: fragile, model: "fake:status=502", fallback: true}
             """
-        try await Self.withHost(assistants) { upstream, client in
+        try await Self.withHost(assistants) { upstream, client, readMetrics in
             // flaky needs two failures, fragile one: after two turns, both are open.
             for _ in 0..<2 { #expect(try await client.ask("default", stream: false).status.code >= 500) }
             #expect(upstream.requests.count == 3, "flaky twice, fragile once (then skipped as open)")

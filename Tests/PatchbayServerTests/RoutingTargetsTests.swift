@@ -100,7 +100,8 @@ struct RoutingTargetsTests {
         let routes = try PatchbayLauncher.routes(configPath: deployment.config, libraries: libraries, logger: LogRecorder().logger())
         let host = TestHost(routes: routes, reloading: .init(configPath: deployment.config, libraries: libraries, watch: false))
         let words = (1...60).map { "w\($0)" }.joined(separator: " ")
-        try await host.live { port in
+        try await host.liveListeners { listeners in
+            let port = listeners.port
             let streamed = try await RawHTTPClient.exchange(
                 port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","stream":true}"#, headers: ["Connection": "close"])
             ) { inbound in
@@ -108,7 +109,7 @@ struct RoutingTargetsTests {
                 // The stream has begun on `slow`: now the assistant moves to `quick`.
                 try deployment.rewrite(config.replacingOccurrences(of: "[{provider: slow, model: echo-1}]",
                                                                    with: "[{provider: quick, model: echo-2}, {provider: slow, model: echo-1, fallback: true}]"))
-                let reload = try await LiveHTTP.send(port: port, "POST", "/admin/reload")
+                let reload = try await LiveHTTP.send(to: listeners.admin, "POST", "/admin/reload")
                 #expect(reload.status == 200)
                 #expect(reload.body.contains(#""result":"applied""#), "\(reload.body)")
                 let next = try await LiveHTTP.send(port: port, "POST", "/api/chat", json: #"{"message":"after","stream":false}"#)
