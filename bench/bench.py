@@ -172,6 +172,7 @@ class SyncConnection:
             parser.feed(data)
         if parser.status != 200:
             raise RuntimeError(f"HTTP {parser.status}: {parser.take_body()[:200]!r}")
+        self.last_headers = parser.headers
         return parser.take_body()
 
     def close(self):
@@ -391,6 +392,8 @@ def scenario_latency(ports, warmup, rounds, per_round):
             conns[t].roundtrip(raws[t])
     per_round_stats = {t: [] for t in LATENCY_TARGETS}
     samples = {t: [] for t in LATENCY_TARGETS}
+    # What Patchbay says it cost (X-Patchbay-Overhead-Ms), to set beside the added latency measured.
+    overhead = {t: [] for t in LATENCY_TARGETS}
     for r in range(rounds):
         for t in LATENCY_TARGETS:
             times = []
@@ -399,6 +402,8 @@ def scenario_latency(ports, warmup, rounds, per_round):
                 start = time.perf_counter_ns()
                 conn.roundtrip(raw)
                 times.append((time.perf_counter_ns() - start) / 1e6)
+                if "x-patchbay-overhead-ms" in conn.last_headers:
+                    overhead[t].append(float(conn.last_headers["x-patchbay-overhead-ms"]))
             per_round_stats[t].append({"p50": percentile(times, 50), "p99": percentile(times, 99)})
             samples[t].extend(times)
         log(f"  latency round {r + 1}/{rounds}: " + ", ".join(f"{t} p50 {per_round_stats[t][-1]['p50']:.3f} ms" for t in LATENCY_TARGETS))
@@ -411,6 +416,9 @@ def scenario_latency(ports, warmup, rounds, per_round):
             "p99_ms": statistics.median(s["p99"] for s in per_round_stats[t]),
             "rounds": per_round_stats[t],
         }
+        if overhead[t]:
+            result[t]["overhead_header_p50_ms"] = percentile(overhead[t], 50)
+            result[t]["overhead_header_p99_ms"] = percentile(overhead[t], 99)
     return result, samples
 
 
@@ -599,6 +607,12 @@ def write_report(res):
     if "patchbay_v1" in lat:
         row("c=1 latency p50, Patchbay on /v1/chat/completions (ms)", lat["direct"]["p50_ms"], lat["patchbay_v1"]["p50_ms"], lat["litellm"]["p50_ms"], digits=3)
         row("c=1 latency p99, Patchbay on /v1/chat/completions (ms)", lat["direct"]["p99_ms"], lat["patchbay_v1"]["p99_ms"], lat["litellm"]["p99_ms"], digits=3)
+    if "overhead_header_p50_ms" in lat["patchbay"]:
+        # The gateway's own account: should sit a little under the measured difference (which
+        # also holds the extra hop's loopback and the client's parsing).
+        rows.append(f"| Patchbay's own X-Patchbay-Overhead-Ms, p50 / p99 (ms) | | {lat['patchbay']['overhead_header_p50_ms']:.3f} / "
+                    f"{lat['patchbay']['overhead_header_p99_ms']:.3f} | | measured: {lat['patchbay']['p50_ms'] - lat['direct']['p50_ms']:.3f} / "
+                    f"{lat['patchbay']['p99_ms'] - lat['direct']['p99_ms']:.3f} | |")
     d_rps = thr["direct"]["sustained_rps"]
     rps = {t: thr[t]["sustained_rps"] for t in TARGETS}
     rows.append(f"| throughput, req/s with p99 < 50 ms | {rps['direct']:.0f} | {rps['patchbay']:.0f} ({rps['patchbay'] / d_rps:.2f}× direct) | {rps['litellm']:.0f} ({rps['litellm'] / d_rps:.3f}× direct) | | |")

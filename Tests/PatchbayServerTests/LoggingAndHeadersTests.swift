@@ -87,6 +87,32 @@ struct LoggingAndHeadersTests {
         #expect(!lines.all.joined().contains("private words"), "message text is never logged")
     }
 
+    /// Issue 17: what the gateway itself costs, without the provider's time. The `slow` echo
+    /// provider waits 20 ms before each word, inside the provider's time: twenty words are at
+    /// least 400 ms the header must leave out, whatever the machine's speed.
+    @Test("X-Patchbay-Overhead-Ms leaves the provider's time out, on whole replies and streams; histogram and log agree")
+    func overheadHeader() async throws {
+        let lines = LogRecorder()
+        let host = try TestHost(logger: lines.logger())
+        let words = (1...20).map { "w\($0)" }.joined(separator: " ")
+        try await host.test { client in
+            for stream in [false, true] {
+                let response = try await client.chat(#"{"message":"\#(words)","assistantType":"slow","stream":\#(stream)}"#)
+                #expect(response.status == .ok)
+                let processMs = try #require(response.headers[.xProcessTime].flatMap(Double.init)) * 1000
+                let overheadMs = try #require(response.headers[.xPatchbayOverheadMs].flatMap(Double.init))
+                let providerMs = stream ? 20.0 : 400.0  // the first word's wait, or all twenty
+                #expect(overheadMs >= 0)
+                #expect(overheadMs <= processMs - providerMs, "overhead \(overheadMs) ms of \(processMs) ms")
+            }
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.headers[.xPatchbayOverheadMs].flatMap(Double.init) != nil, "on every response")
+        }
+        let metrics = String(decoding: host.application.metrics.render(), as: UTF8.self)
+        #expect(metrics.contains(#"patchbay_overhead_seconds_count{route="/api/chat"} 2"#))
+        #expect(lines.lines.contains { $0.message == "request" && $0.metadata["overhead_ms"] != nil })
+    }
+
     @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured, and over TLS")
     func securityHeaders() async throws {
         let host = try TestHost()

@@ -61,6 +61,7 @@ public final class ChatTurn: Sendable {
             case .failed(let error): outcome = .failure(error); break reading
             }
         }
+        finishing.requestLog.addUpstreamTime(record.sinceFirstEvent)
         await finish()
         return TurnReply(text: record.text, summary: try outcome.get())
     }

@@ -86,7 +86,10 @@ extension ChatTurns {
                                 attempt: attempt, routing: routing)
         let events = PluginEventReader(call.events)
         let turn = ChatTurn(metadata: metadata, events: events, record: record, ending: ending, finishing: finishing)
-        if case .failed(let failure) = await events.peekPastUsage(record.observe) {
+        let first = await events.peekPastUsage(record.observe)
+        // The provider's time, not Patchbay's: X-Patchbay-Overhead-Ms leaves it out.
+        caller.requestLog.addUpstreamTime(record.firstEventArrived())
+        if case .failed(let failure) = first {
             record.observe(.failed(failure))
             return (turn, failure)
         }

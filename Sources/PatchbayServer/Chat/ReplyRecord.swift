@@ -12,6 +12,7 @@ final class ReplyRecord: Sendable {
         var errorCode: TurnError.Code?
         var failure: PluginFailure?
         var firstTextAt: ContinuousClock.Instant?
+        var firstEventAt: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
@@ -40,6 +41,17 @@ final class ReplyRecord: Sendable {
     }
 
     func fail(_ code: TurnError.Code) { state.withLock { $0.errorCode = code } }
+
+    /// Notes that the call's first event (past usage reports) has arrived, and returns how long
+    /// the provider took to give it.
+    func firstEventArrived() -> Duration {
+        let now = ContinuousClock.now
+        state.withLock { $0.firstEventAt = now }
+        return startedAt.duration(to: now)
+    }
+
+    /// How long the call has run since its first event: a collected reply's streaming time.
+    var sinceFirstEvent: Duration { state.withLock { $0.firstEventAt ?? startedAt }.duration(to: .now) }
 
     var text: String { state.withLock { $0.text } }
     /// How long the first text took to arrive, if any did.

@@ -26,10 +26,13 @@ struct AccessLogMiddleware: RouterMiddleware {
         }
         // Time spent producing the response head, in seconds (for a stream: until it began).
         response.headers[.xProcessTime] = String(format: "%.6f", headerTime.seconds)
+        // Of that, what Patchbay itself cost: the time spent waiting for providers left out.
+        let overhead = max(.zero, headerTime - context.requestLog.upstreamTime)
+        response.headers[.xPatchbayOverheadMs] = String(format: "%.3f", overhead.seconds * 1000)
 
         let line = AccessLine(request: request, route: context.endpointPath, status: response.status.code,
                               requestID: response.headers[.xRequestID], record: context.requestLog, started: started,
-                              metrics: metrics, logger: context.logger)
+                              overhead: overhead, metrics: metrics, logger: context.logger)
         guard response.body.contentLength == nil else {
             line.write(outcome: nil)
             return response
@@ -68,11 +71,14 @@ struct AccessLogMiddleware: RouterMiddleware {
         let requestID: String?
         let record: RequestLogRecord
         let started: ContinuousClock.Instant
+        /// Patchbay's own time until the response head (`X-Patchbay-Overhead-Ms`).
+        let overhead: Duration
         let metrics: PatchbayMetrics
         let logger: Logger
 
         init(request: Request, route: String?, status: Int, requestID: String?, record: RequestLogRecord,
-             started: ContinuousClock.Instant, metrics: PatchbayMetrics, logger: Logger) {
+             started: ContinuousClock.Instant, overhead: Duration, metrics: PatchbayMetrics, logger: Logger) {
+            self.overhead = overhead
             self.method = request.method.rawValue
             self.path = request.uri.path
             self.route = route
@@ -87,12 +93,13 @@ struct AccessLogMiddleware: RouterMiddleware {
         func write(outcome: String?) {
             let duration = started.duration(to: .now)
             // Unmatched paths share one label: a scanner's random paths must not multiply series.
-            metrics.requestEnded(method: method, route: route ?? "unmatched", status: status, duration: duration)
+            metrics.requestEnded(method: method, route: route ?? "unmatched", status: status, duration: duration, overhead: overhead)
             var metadata = record.metadata
             metadata["http.method"] = .string(method)
             metadata["http.path"] = .string(path)
             metadata["http.status"] = .stringConvertible(status)
             metadata["duration_ms"] = .stringConvertible((duration.seconds * 1_000_000).rounded() / 1000)
+            metadata["overhead_ms"] = .stringConvertible((overhead.seconds * 1_000_000).rounded() / 1000)
             if let requestID { metadata["request.id"] = .string(requestID) }
             if let outcome { metadata["outcome"] = .string(outcome) }
             logger.info("request", metadata: metadata)
@@ -105,6 +112,8 @@ extension HTTPField.Name {
     static let xForwardedProto = Self("X-Forwarded-Proto")!
     /// `X-Process-Time`: seconds spent producing the response head.
     static let xProcessTime = Self("X-Process-Time")!
+    /// `X-Patchbay-Overhead-Ms`: of that, milliseconds Patchbay itself spent (providers' time left out).
+    static let xPatchbayOverheadMs = Self("X-Patchbay-Overhead-Ms")!
     /// `Referrer-Policy`.
     static let referrerPolicy = Self("Referrer-Policy")!
 }

@@ -8,6 +8,7 @@ import Synchronization
 /// the outer middleware will write.
 public final class RequestLogRecord: Sendable {
     private let fields = Mutex<Logger.Metadata>([:])
+    private let upstream = Mutex<Duration>(.zero)
 
     /// Creates an empty record.
     public init() {}
@@ -19,4 +20,12 @@ public final class RequestLogRecord: Sendable {
 
     /// Every field set so far.
     public var metadata: Logger.Metadata { fields.withLock { $0 } }
+
+    /// Adds time the request spent waiting for a provider (`X-Patchbay-Overhead-Ms` leaves it out).
+    func addUpstreamTime(_ duration: Duration) {
+        upstream.withLock { $0 += duration }
+    }
+
+    /// The time spent waiting for providers so far.
+    var upstreamTime: Duration { upstream.withLock { $0 } }
 }

@@ -24,6 +24,11 @@ public final class PatchbayMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
         ]
+        // Patchbay's own share of a request is counted in tens of microseconds.
+        factory.durationHistogramBuckets["patchbay_overhead_seconds"] = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
+        ]
         self.registry = registry
         self.factory = factory
         self.activeStreams = Meter(label: "patchbay_active_streams", factory: factory)
@@ -38,11 +43,13 @@ public final class PatchbayMetrics: Sendable {
 
     /// One HTTP request has ended (for a stream: when its body has been written).
     /// - Parameter route: the matched route's pattern, so ids in paths do not multiply series.
-    func requestEnded(method: String, route: String, status: Int, duration: Duration) {
+    /// - Parameter overhead: Patchbay's own time until the response head, providers' time left out.
+    func requestEnded(method: String, route: String, status: Int, duration: Duration, overhead: Duration) {
         let dimensions = [("method", method), ("route", route), ("status", String(status))]
         Counter(label: "patchbay_http_requests_total", dimensions: dimensions, factory: factory).increment()
         Timer(label: "patchbay_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .recordNanoseconds(duration.nanoseconds)
+        Timer(label: "patchbay_overhead_seconds", dimensions: [("route", route)], factory: factory).recordNanoseconds(overhead.nanoseconds)
     }
 
     /// A provider call has ended: its total time, and the time to its first text if it had any.
