@@ -1,4 +1,3 @@
-import PatchbayJSON
 import Foundation
 import Logging
 import PatchbayJSON
