@@ -12,7 +12,7 @@ struct PatchbayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patchbay",
         abstract: "A small, fast gateway between chat widgets and AI providers.",
-        subcommands: [Serve.self, Check.self, Plugins.self, Reload.self],
+        subcommands: [Serve.self, Check.self, Plugins.self, Reload.self, Migrate.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -20,7 +20,7 @@ public struct StartupSettings: Sendable, Equatable {
     public var shutdownGraceMilliseconds: Int
     /// The largest WebSocket message, in bytes: also the frame decoder's limit, set when the server starts.
     public var webSocketMaxMessageBytes: Int
-    /// providers.yaml's `storage:` section.
+    /// providers.yaml's `storage:` section: the engine and where (no password).
     public var storagePath: String
     /// providers.yaml's `logging:` section, as text (format and level).
     public var logging: String
@@ -45,7 +45,7 @@ public struct StartupSettings: Sendable, Equatable {
         self.bodyTimeoutMilliseconds = server.bodyTimeoutMilliseconds
         self.shutdownGraceMilliseconds = server.shutdownGraceMilliseconds
         self.webSocketMaxMessageBytes = server.webSocketMaxMessageBytes
-        self.storagePath = configuration.storage.sqlitePath
+        self.storagePath = configuration.storage.summary
         self.logging = "\(configuration.logging)"
         self.hostOverride = host
         self.portOverride = port
