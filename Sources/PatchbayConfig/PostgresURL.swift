@@ -19,6 +19,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// `sslmode`: one of ``sslModes``.
     public var sslMode: String
 
+    /// Creates a URL from its parts.
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, sslMode: String = "prefer") {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.sslMode = sslMode
+    }
+
     /// Takes a URL apart.
     /// - Throws: ``Invalid`` saying what is wrong, without repeating the URL (it may hold a password).
     public init(parsing text: String) throws(Invalid) {
