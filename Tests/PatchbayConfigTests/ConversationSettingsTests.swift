@@ -82,7 +82,7 @@ struct ConversationSettingsTests {
         #expect(errorDescriptions(yaml(#"{postgres_url: "postgres://u@h/db?sslmode=maybe"}"#)).first?.contains("sslmode must be one of disable, prefer, require") == true)
         #expect(errorDescriptions(yaml(#"{postgres_url: "${BAD-NAME}"}"#)).first?.hasPrefix("providers.yaml:1:25: storage: postgres_url: invalid environment variable reference") == true)
         #expect(errorDescriptions(yaml(#"{sqlite_path: a.sqlite, postgres_url: "postgres://u@h/db"}"#)) == [
-            "providers.yaml:1:35: storage: use either 'sqlite_path' or 'postgres_url', not both",
+            "providers.yaml:1:34: storage: use either 'sqlite_path' or 'postgres_url', not both",
         ])
     }
 }

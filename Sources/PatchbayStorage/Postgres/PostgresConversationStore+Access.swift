@@ -53,6 +53,10 @@ extension PostgresConversationStore {
         switch error {
         case let error as StorageError:
             return error
+        case let error as PostgresTransactionError:
+            // What failed inside the transaction (a conflict, say), else BEGIN or COMMIT.
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+            return cause.map { Self.storageError($0, action: action) } ?? StorageError.database("could not \(action)", error)
         case let error as PSQLError:
             return StorageError.database("could not \(action): \(Self.describe(error))", error)
         default:
@@ -145,15 +149,8 @@ extension PostgresConversationStore {
     static func storedMessages(_ rows: PostgresRowSequence) async throws -> [StoredMessage] {
         var messages: [StoredMessage] = []
         for row in try await rows.collect() {
-            let (id, conversationID, roleName, content, createdAt) = try row.decode((Int64, String, String, String, Int64).self)
-            let columns = row.makeRandomAccess()
-            let assistantType = try columns[5].decode(String?.self)
-            let provider = try columns[6].decode(String?.self)
-            let model = try columns[7].decode(String?.self)
-            let inputTokens = try columns[8].decode(Int64?.self)
-            let outputTokens = try columns[9].decode(Int64?.self)
-            let statusName = try columns[10].decode(String.self)
-            let errorCode = try columns[11].decode(String?.self)
+            let (id, conversationID, roleName, content, createdAt, assistantType, provider, model, inputTokens, outputTokens, statusName, errorCode) =
+                try row.decode((Int64, String, String, String, Int64, String?, String?, String?, Int64?, Int64?, String, String?).self)
             guard let role = MessageRole(rawValue: roleName), let status = MessageStatus(rawValue: statusName) else {
                 throw StorageError.database("message \(id) has an unknown role '\(roleName)' or status '\(statusName)'")
             }

@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresConversationStore {
     public func conversation(id: String) async throws -> Conversation? {
         try Validation.conversationID(id)
-        return try await self.bounded("read conversation '\(id)'", write: false) { [client, logger] in
+        return try await self.bounded("read conversation '\(id)'", write: false) { [client = self.client, logger = self.logger] in
             try await client.withConnection { connection in
                 try await Self.fetchConversation(connection, id: id, logger: logger)?.conversation
             }
@@ -21,7 +21,7 @@ extension PostgresConversationStore {
         }
         // Seeded history may be newer than `at`; activity is the latest of them.
         let updatedAt = try seed.reduce(createdAt) { try max($0, StorageDate.milliseconds($1.createdAt)) }
-        let created = try await self.bounded("create conversation '\(id)'", write: true) { [client, logger] in
+        let created = try await self.bounded("create conversation '\(id)'", write: true) { [client = self.client, logger = self.logger] in
             try await client.withTransaction(logger: logger) { connection in
                 let inserted = try await connection.query(
                     """
@@ -52,7 +52,7 @@ extension PostgresConversationStore {
         try Validation.conversationID(conversationID)
         try Validation.message(message)
         let createdAt = try StorageDate.milliseconds(message.createdAt)
-        return try await self.bounded("append a message to conversation '\(conversationID)'", write: true) { [client, logger] in
+        return try await self.bounded("append a message to conversation '\(conversationID)'", write: true) { [client = self.client, logger = self.logger] in
             try await client.withTransaction(logger: logger) { connection in
                 // The update locks the conversation's row until commit: appends to one conversation take
                 // their ids in the order they commit, so pages follow storage order.
@@ -74,7 +74,7 @@ extension PostgresConversationStore {
     public func contextMessages(conversationID: String, limit: Int) async throws -> [StoredMessage] {
         try Validation.conversationID(conversationID)
         try Validation.limit(limit)
-        return try await self.bounded("read the context of conversation '\(conversationID)'", write: false) { [client, logger] in
+        return try await self.bounded("read the context of conversation '\(conversationID)'", write: false) { [client = self.client, logger = self.logger] in
             try await Self.snapshot(client, logger: logger) { connection in
                 guard let conversation = try await Self.fetchConversation(connection, id: conversationID, logger: logger) else {
                     throw StorageError.notFound(conversationID: conversationID)
@@ -99,7 +99,7 @@ extension PostgresConversationStore {
     public func resetContext(conversationID: String, at: Date) async throws -> Conversation {
         try Validation.conversationID(conversationID)
         let resetAt = try StorageDate.milliseconds(at, name: "reset date")
-        return try await self.bounded("reset the context of conversation '\(conversationID)'", write: true) { [client, logger] in
+        return try await self.bounded("reset the context of conversation '\(conversationID)'", write: true) { [client = self.client, logger = self.logger] in
             try await client.withTransaction(logger: logger) { connection in
                 // Lock first, then read the last id in a statement of its own: it then sees every append
                 // that committed before the lock was granted.
@@ -130,7 +130,7 @@ extension PostgresConversationStore {
         try Validation.conversationID(conversationID)
         try Validation.page(page)
         try Validation.limit(limit)
-        return try await self.bounded("read messages of conversation '\(conversationID)'", write: false) { [client, logger] in
+        return try await self.bounded("read messages of conversation '\(conversationID)'", write: false) { [client = self.client, logger = self.logger] in
             // One snapshot: the count and the page agree.
             try await Self.snapshot(client, logger: logger) { connection in
                 guard let conversation = try await Self.fetchConversation(connection, id: conversationID, logger: logger) else {
@@ -155,9 +155,10 @@ extension PostgresConversationStore {
 
     public func deleteConversation(id: String) async throws -> Bool {
         try Validation.conversationID(id)
-        let deleted = try await self.bounded("delete conversation '\(id)'", write: true) { [client, logger] in
+        let deleted = try await self.bounded("delete conversation '\(id)'", write: true) { [client = self.client, logger = self.logger] in
             // Its messages go with it: ON DELETE CASCADE.
-            try await !client.query("DELETE FROM conversations WHERE id = \(id) RETURNING id", logger: logger).collect().isEmpty
+            let rows = try await client.query("DELETE FROM conversations WHERE id = \(id) RETURNING id", logger: logger).collect()
+            return !rows.isEmpty
         }
         if deleted {
             self.logger.debug("conversation deleted", metadata: ["conversation_id": .string(id)])
@@ -167,7 +168,7 @@ extension PostgresConversationStore {
 
     public func statistics(activeSince: Date) async throws -> StoreStatistics {
         let since = try StorageDate.milliseconds(activeSince, name: "activeSince")
-        return try await self.bounded("read statistics", write: false) { [client, logger] in
+        return try await self.bounded("read statistics", write: false) { [client = self.client, logger = self.logger] in
             let rows = try await client.query(
                 """
                 SELECT

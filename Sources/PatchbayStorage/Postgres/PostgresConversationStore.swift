@@ -121,7 +121,7 @@ public final class PostgresConversationStore: ConversationStore, Service {
     /// - Returns: the names of the migrations it ran.
     @discardableResult
     public func migrate() async throws -> [String] {
-        let ran = try await self.bounded("run the database migrations", write: true) { [client, logger] in
+        let ran = try await self.bounded("run the database migrations", write: true) { [client = self.client, logger = self.logger] in
             try await PostgresSchema.migrate(client, logger: logger)
         }
         if !ran.isEmpty {

@@ -70,7 +70,10 @@ package final class PostgresTestServer: Sendable {
 
     /// Stops the server (fast shutdown: connections are closed at once) and waits until it has exited.
     package func stop() async {
-        guard let child = process.withLock({ $0.take() }) else { return }
+        guard let child = process.withLock({ running -> ChildProcess? in
+            defer { running = nil }
+            return running
+        }) else { return }
         child.signal(SIGINT)
         await child.finished()
         Self.running.withLock { $0[folder] = nil }
