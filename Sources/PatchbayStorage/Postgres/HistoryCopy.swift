@@ -24,6 +24,11 @@ public enum HistoryCopy {
         public var message: String
         /// The message.
         public var description: String { message }
+
+        /// Creates a failure.
+        public init(message: String) {
+            self.message = message
+        }
     }
 
     /// How many conversations are compared after the copy.

@@ -76,7 +76,7 @@ package final class PostgresTestServer: Sendable {
         }) else { return }
         child.signal(SIGINT)
         await child.finished()
-        Self.running.withLock { $0[folder] = nil }
+        Self.running.withLock { $0[folder] = .some(nil) }
     }
 
     // MARK: Running as an unprivileged user
@@ -103,18 +103,21 @@ package final class PostgresTestServer: Sendable {
 
     private static let sharedServer = OneServer()
 
+    /// Starts the server once: callers arriving while it starts wait for the same start (an actor
+    /// alone would let each of them start one while the first awaits).
     private actor OneServer {
-        private var server: PostgresTestServer?
+        private var start: Task<PostgresTestServer, any Error>?
         func get() async throws -> PostgresTestServer {
-            if let server { return server }
-            let server = try await PostgresTestServer()
-            self.server = server
-            return server
+            if let start { return try await start.value }
+            let start = Task { try await PostgresTestServer() }
+            self.start = start
+            return try await start.value
         }
     }
 
-    /// Servers still running, by folder: stopped and removed when the process exits.
-    private static let running = Mutex<[String: pid_t]>([:])
+    /// Servers by folder, with the process id of those still running: stopped and removed when
+    /// the process exits.
+    private static let running = Mutex<[String: pid_t?]>([:])
     private static let exitHandler = Mutex(false)
 
     private static func registerForExit(folder: String) {
@@ -124,9 +127,11 @@ package final class PostgresTestServer: Sendable {
             atexit {
                 // SIGQUIT: immediate shutdown; its children go with it. Then the folders go.
                 for (folder, pid) in PostgresTestServer.running.withLock({ $0 }) {
-                    kill(pid, SIGQUIT)
-                    var status: Int32 = 0
-                    waitpid(pid, &status, 0)
+                    if let pid {
+                        kill(pid, SIGQUIT)
+                        var status: Int32 = 0
+                        waitpid(pid, &status, 0)
+                    }
                     try? FileManager.default.removeItem(atPath: folder)
                 }
             }
