@@ -46,8 +46,7 @@ func makePostgresStore(database: String? = nil) async throws -> PostgresConversa
     let name: String
     if let database { name = database } else { name = try await server.createDatabase() }
     var logger = Logger(label: "patchbay.storage.tests")
-    logger.logLevel = ProcessInfo.processInfo.environment["PG_DEBUG"] == nil ? .warning : .debug
-    logger[metadataKey: "db"] = .string(name)
+    logger.logLevel = .warning
     let endpoint = PostgresConversationStore.Endpoint(host: "127.0.0.1", port: server.port, username: "patchbay", database: name, tls: .disable)
     return PostgresConversationStore(endpoint: endpoint, logger: logger)
 }
