@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PatchbayConfig
 import PatchbayStorage
 import PatchbayTestSupport
 import Testing
@@ -52,5 +53,19 @@ struct PostgresOutageTests {
             }
         }
         await server.stop()
+    }
+
+    @Test("storage needs a restart: moving to PostgreSQL, or a new password, is a restart-only change")
+    func storageChangesNeedARestart() throws {
+        func startup(_ storage: String, url: String = "postgres://chat:one@db/patchbay") throws -> StartupSettings {
+            let yaml = "storage: \(storage)\nproviders:\n  echo: {plugin: echo}\nassistants:\n  default: {provider: echo, model: echo-1}\n"
+            return StartupSettings(try ConfigurationReader.parse(yaml, source: "providers.yaml", environment: ["DATABASE_URL": url]))
+        }
+        let sqlite = try startup("{sqlite_path: ./a.sqlite}")
+        let postgres = try startup(#"{postgres_url: "${DATABASE_URL}"}"#)
+        #expect(postgres.storagePath == "postgres postgres://chat@db:5432/patchbay")
+        #expect(postgres.changes(comparedWith: sqlite) == ["storage"])
+        #expect(try startup(#"{postgres_url: "${DATABASE_URL}"}"#, url: "postgres://chat:two@db/patchbay").changes(comparedWith: postgres) == ["storage"])
+        #expect(try startup(#"{postgres_url: "${DATABASE_URL}"}"#).changes(comparedWith: postgres) == [])
     }
 }
