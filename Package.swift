@@ -16,7 +16,8 @@ let package = Package(
         .library(name: "EchoProvider", type: .dynamic, targets: ["EchoProvider"]),
         .library(name: "OpenAIProvider", type: .dynamic, targets: ["OpenAIProvider"]),
         .library(name: "AnthropicProvider", type: .dynamic, targets: ["AnthropicProvider"]),
-        // A fake OpenAI/Anthropic upstream for tests and benchmarks.
+        .library(name: "GeminiProvider", type: .dynamic, targets: ["GeminiProvider"]),
+        // A fake OpenAI/Anthropic/Gemini upstream for tests and benchmarks.
         .executable(name: "fake-upstream", targets: ["fake-upstream"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
         .library(name: "MinimalSwiftProvider", type: .dynamic, targets: ["MinimalSwiftProvider"]),
@@ -153,6 +154,12 @@ let package = Package(
             name: "AnthropicProvider",
             dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
             path: "Plugins/AnthropicProvider",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GeminiProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/GeminiProvider",
             swiftSettings: swiftSettings
         ),
 
