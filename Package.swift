@@ -240,11 +240,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The plugin host alone: the C ABI, loading, the call bridge, the shipped and fixture
-        // plugins, and the README's C plugin, with no server.
+        // plugins (the Gemini one against the fake upstream), and the README's C plugin, with no server.
         .testTarget(
             name: "PatchbayPluginHostTests",
             dependencies: [
                 "CPatchbayPlugin",
+                "FakeUpstream",
                 "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayTestSupport",
