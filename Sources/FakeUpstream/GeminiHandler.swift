@@ -24,21 +24,8 @@ extension FakeUpstream {
         let start = ContinuousClock.now
         let (request, body, path, number) = try await receive(incoming)
 
-        func headers(contentType: String) -> HTTPFields {
-            let elapsed = ContinuousClock.now - start
-            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            return [
-                .contentType: contentType,
-                Self.field("vary"): "Origin, X-Origin, Referer",
-                Self.field("server"): "scaffolding on HTTPServer2",
-                Self.field("x-xss-protection"): "0",
-                Self.field("x-frame-options"): "SAMEORIGIN",
-                Self.field("x-content-type-options"): "nosniff",
-                Self.field("server-timing"): "gfet4t7; dur=\(ms)",
-            ]
-        }
         func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
-            var fields = headers(contentType: "application/json; charset=UTF-8")
+            var fields = Self.geminiHeaders(contentType: "application/json; charset=UTF-8", since: start)
             if let retryAfter { fields[Self.field("retry-after")] = retryAfter }
             return fixedResponse(status: status, headers: fields, body: body, path: path)
         }
@@ -78,6 +65,16 @@ extension FakeUpstream {
         }
         try await applyFaultsBeforeResponse(scenario, stream: stream, request: request, context: context, path: path)
 
+        return try await geminiReply(json, contents: contents, model: model, number: number, scenario: scenario, stream: stream,
+                                     request: request, context: context, path: path, start: start)
+    }
+
+    /// The successful reply to a valid request: streamed or whole, cut at `maxOutputTokens`,
+    /// stopped by a filter under `safety`.
+    private func geminiReply(
+        _ json: [String: Any], contents: [[String: Any]], model: String, number: Int, scenario: FakeScenario, stream: Bool,
+        request: Request, context: FakeContext, path: String, start: ContinuousClock.Instant
+    ) async throws -> Response {
         var deltas = scenario.deltas
         var finishReason = "STOP"
         let config = json["generationConfig"] as? [String: Any]
@@ -95,7 +92,7 @@ extension FakeUpstream {
         )
 
         if stream {
-            var fields = headers(contentType: "text/event-stream")
+            var fields = Self.geminiHeaders(contentType: "text/event-stream", since: start)
             fields[Self.field("content-disposition")] = "attachment"
             return streamResponse(
                 plan: GeminiFormat.streamPlan(reply, scenario: scenario), scenario: scenario, headers: fields, path: path, request: request)
@@ -107,7 +104,22 @@ extension FakeUpstream {
         var bytes = Array(text.utf8)
         if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
         return fixedResponse(
-            status: 200, headers: headers(contentType: "application/json; charset=UTF-8"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+            status: 200, headers: Self.geminiHeaders(contentType: "application/json; charset=UTF-8", since: start), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+    }
+
+    /// The headers Google's front end sends with every reply.
+    static func geminiHeaders(contentType: String, since start: ContinuousClock.Instant) -> HTTPFields {
+        let elapsed = ContinuousClock.now - start
+        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return [
+            .contentType: contentType,
+            field("vary"): "Origin, X-Origin, Referer",
+            field("server"): "scaffolding on HTTPServer2",
+            field("x-xss-protection"): "0",
+            field("x-frame-options"): "SAMEORIGIN",
+            field("x-content-type-options"): "nosniff",
+            field("server-timing"): "gfet4t7; dur=\(ms)",
+        ]
     }
 
     /// Whitespace-separated words in the `text` of every part of these `Content`s.
