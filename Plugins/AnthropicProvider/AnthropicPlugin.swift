@@ -23,30 +23,23 @@ public final class AnthropicPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["anthropic_version", "max_tokens"])
 
-    private let format: AnthropicWireFormat
-    private let transport: HTTPTransport
-    private let log: HostLog
+    private let client: UpstreamChatClient<AnthropicWireFormat>
 
     public static func checkSettings(_ settings: PluginSettings) throws {
         _ = try AnthropicWireFormat(settings)
     }
 
     public init(settings: PluginSettings, log: HostLog) throws {
-        format = try AnthropicWireFormat(settings)
-        transport = try format.upstream.makeTransport(threadName: "pb-anthropic", userAgent: "patchbay-anthropic/\(Self.version)")
-        self.log = log
-        log.info("anthropic: ready for \(format.upstream.baseURL)")
+        let format = try AnthropicWireFormat(settings)
+        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
     }
 
     public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try UpstreamChatCall.start(
-            request, format: format, transport: transport, policy: format.upstream.retryPolicy,
-            events: events, log: log, secrets: [format.upstream.apiKey]
-        )
+        try client.startChat(request, events: events)
     }
 
     public func shutdown() {
-        transport.shutdown()
+        client.shutdown()
     }
 }
 

@@ -21,30 +21,23 @@ public final class GeminiPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys
 
-    private let format: GeminiWireFormat
-    private let transport: HTTPTransport
-    private let log: HostLog
+    private let client: UpstreamChatClient<GeminiWireFormat>
 
     public static func checkSettings(_ settings: PluginSettings) throws {
         _ = try GeminiWireFormat(settings)
     }
 
     public init(settings: PluginSettings, log: HostLog) throws {
-        format = try GeminiWireFormat(settings)
-        transport = try format.upstream.makeTransport(threadName: "pb-gemini", userAgent: "patchbay-gemini/\(Self.version)")
-        self.log = log
-        log.info("gemini: ready for \(format.upstream.baseURL)")
+        let format = try GeminiWireFormat(settings)
+        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
     }
 
     public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try UpstreamChatCall.start(
-            request, format: format, transport: transport, policy: format.upstream.retryPolicy,
-            events: events, log: log, secrets: [format.upstream.apiKey]
-        )
+        try client.startChat(request, events: events)
     }
 
     public func shutdown() {
-        transport.shutdown()
+        client.shutdown()
     }
 }
 

@@ -25,32 +25,23 @@ public final class OpenAIPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["organization", "project", "max_tokens_field"])
 
-    private let format: OpenAIWireFormat
-    private let upstream: UpstreamSettings
-    private let transport: HTTPTransport
-    private let log: HostLog
+    private let client: UpstreamChatClient<OpenAIWireFormat>
 
     public static func checkSettings(_ settings: PluginSettings) throws {
         _ = try OpenAIWireFormat(settings)
     }
 
     public init(settings: PluginSettings, log: HostLog) throws {
-        format = try OpenAIWireFormat(settings)
-        upstream = format.upstream
-        transport = try upstream.makeTransport(threadName: "pb-openai", userAgent: "patchbay-openai/\(Self.version)")
-        self.log = log
-        log.info("openai: ready for \(upstream.baseURL)")
+        let format = try OpenAIWireFormat(settings)
+        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
     }
 
     public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try UpstreamChatCall.start(
-            request, format: format, transport: transport, policy: upstream.retryPolicy,
-            events: events, log: log, secrets: [upstream.apiKey]
-        )
+        try client.startChat(request, events: events)
     }
 
     public func shutdown() {
-        transport.shutdown()
+        client.shutdown()
     }
 }
 

@@ -47,7 +47,7 @@ enum GeminiHost {
     static let streamPath = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
 }
 
-@Suite("The Gemini plugin against the fake upstream", .timeLimit(.minutes(2)))
+@Suite("The Gemini plugin against the fake upstream: its own cases (the shared ones are ProviderPluginTests)", .timeLimit(.minutes(2)))
 struct GeminiPluginTests {
     @Test("the exact upstream request: URL, key header, systemInstruction, merged turns, generationConfig")
     func exactRequest() async throws {
@@ -117,59 +117,6 @@ struct GeminiPluginTests {
         }
     }
 
-    @Test(
-        "upstream statuses become the host's error codes: 503 and 429 retried, 400/403/404 not",
-        arguments: [
-            ("fake:status=503", 503, "PROVIDER_UNAVAILABLE", 3),
-            ("fake:status=429,retry_after=0", 503, "PROVIDER_UNAVAILABLE", 3),
-            ("fake:status=500", 502, "PROVIDER_ERROR", 3),
-            ("fake:status=400", 502, "PROVIDER_ERROR", 1),
-            ("fake:status=403", 502, "PROVIDER_ERROR", 1),
-            ("fake:status=404", 502, "PROVIDER_ERROR", 1),
-        ] as [(String, Int, String, Int)]
-    )
-    func statuses(model: String, status: Int, code: String, attempts: Int) async throws {
-        try await GeminiHost.withRouter(extraAssistants: GeminiHost.assistant("fault", model: model)) { upstream, client in
-            let response = try await client.ask("fault")
-            #expect(response.status.code == status)
-            #expect(String(buffer: response.body).contains(#""code":"\#(code)""#))
-            #expect(upstream.requests.count == attempts)
-        }
-    }
-
-    @Test("a 503 with Retry-After is retried after the wait, and the retry's answer streams")
-    func retryAfterHonoured() async throws {
-        try await GeminiHost.withRouter(extraAssistants: GeminiHost.assistant("busy", model: "fake:status=503,retry_after=1,fail_first=1")) { upstream, client in
-            let started = ContinuousClock.now
-            let response = try await client.ask("busy")
-            #expect(response.status == .ok)
-            #expect(try sseReply(response).text == "Hello from the fake upstream.")
-            #expect(upstream.requests.count == 2)
-            #expect(started.duration(to: .now) >= .seconds(1), "Retry-After: 1 was honoured")
-        }
-    }
-
-    @Test(
-        "failures after the first delta are never retried: the stream ends with an error event",
-        arguments: [
-            ("fake:drop_after=2", 2, "PROVIDER_UNAVAILABLE"),
-            ("fake:error_event", 1, "PROVIDER_UNAVAILABLE"),
-            ("fake:malformed", 1, "PROVIDER_ERROR"),
-        ] as [(String, Int, String)]
-    )
-    func midStreamFailures(model: String, deltas: Int, code: String) async throws {
-        try await GeminiHost.withRouter(extraAssistants: GeminiHost.assistant("broken", model: model)) { upstream, client in
-            let response = try await client.ask("broken")
-            #expect(response.status == .ok)
-            let frames = String(buffer: response.body).components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
-            #expect(frames.count == deltas + 1)
-            let (_, last) = try sseReply(response)
-            #expect(last["done"] as? Bool == true)
-            #expect((last["error"] as? [String: Any])?["code"] as? String == code)
-            #expect(upstream.requests.count == 1, "no retry once the client has text")
-        }
-    }
-
     @Test("a safety stop is an INVALID_REQUEST the user can read, before or after the first delta, and never retried")
     func safetyStops() async throws {
         let extra = GeminiHost.assistant("stopped", model: "fake:safety") + GeminiHost.assistant("blocked", model: "fake:safety=prompt")
@@ -195,40 +142,6 @@ struct GeminiPluginTests {
         #expect(recorder.lines.contains { $0.rendered.contains("Gemini blocked the prompt (SAFETY)") })
     }
 
-    @Test("a reply is read by its Content-Type: JSON to a stream, a stream to JSON, HTML refused")
-    func replyReadByContentType() async throws {
-        let extra = GeminiHost.assistant("whole", model: "fake:reply=json") + GeminiHost.assistant("streamed", model: "fake:reply=stream")
-            + GeminiHost.assistant("portal", model: "fake:reply=html")
-        try await GeminiHost.withRouter(extraAssistants: extra) { upstream, client in
-            let whole = try await client.ask("whole", stream: true)
-            #expect(whole.status == .ok)
-            let (text, last) = try sseReply(whole)
-            #expect(text == "Hello from the fake upstream.")
-            #expect(last["done"] as? Bool == true && last["error"] == nil)
-            #expect((last["usage"] as? [String: Any])?["outputTokens"] as? Int == 5)
-
-            let streamed = try await client.ask("streamed", stream: false)
-            #expect(streamed.status == .ok)
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: streamed.body)) as? [String: Any])
-            #expect(json["content"] as? String == "Hello from the fake upstream.")
-
-            let before = upstream.requests.count
-            let portal = try await client.ask("portal", stream: false)
-            #expect(portal.status.code == 502)
-            #expect(String(buffer: portal.body).contains(#""code":"PROVIDER_ERROR""#))
-            #expect(upstream.requests.count == before + 1)
-        }
-    }
-
-    @Test("frames split mid-line and mid-UTF-8 character reassemble exactly")
-    func splitFrames() async throws {
-        try await GeminiHost.withRouter(extraAssistants: GeminiHost.assistant("split", model: "fake:split")) { _, client in
-            let (text, last) = try sseReply(try await client.ask("split"))
-            #expect(last["error"] == nil)
-            #expect(text == "Héllo wörld 👋 from the fake upstream.")
-        }
-    }
-
     @Test("a first-byte deadline turns a hanging upstream into 504 TIMEOUT, and the upstream sees the call end")
     func firstByteTimeout() async throws {
         try await GeminiHost.withRouter { upstream, client in
@@ -236,22 +149,6 @@ struct GeminiPluginTests {
             #expect(response.status == .gatewayTimeout)
             #expect(String(buffer: response.body).contains(#""code":"TIMEOUT""#))
             await upstream.waitUntil { $0.contains(.clientDisconnected(path: "/v1beta/models/fake:hang:streamGenerateContent")) }
-        }
-    }
-
-    @Test("a client that disconnects makes the upstream see its connection closed")
-    func disconnectReachesUpstream() async throws {
-        try await FakeUpstream.withRunning { upstream, port in
-            let host = try GeminiHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: GeminiHost.assistant("slow", model: "fake:deltas=100,interval=20"))
-            try await host.live { serverPort in
-                _ = try await RawHTTPClient.exchange(
-                    port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"slow","stream":true}"#)
-                ) { try await RawHTTPClient.read(&$0) { $0.contains(#""done":false"#) } }
-                let path = "/v1beta/models/fake:deltas=100,interval=20:streamGenerateContent"
-                try await withDeadline { await upstream.waitUntil { $0.contains(.clientDisconnected(path: path)) } }
-                let sent = upstream.events.filter { if case .deltaSent = $0 { true } else { false } }.count
-                #expect(sent < 100, "the upstream stopped early: \(sent) of 100 deltas")
-            }
         }
     }
 
