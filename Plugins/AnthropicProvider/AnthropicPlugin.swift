@@ -12,7 +12,7 @@ import PatchbayPluginKit
 ///   max_tokens: 4096                   # sent when the assistant sets none (the API requires it)
 ///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
 /// ```
-public final class AnthropicPlugin: ProviderPlugin {
+final class AnthropicPlugin: UpstreamChatPlugin {
     public static let name = "anthropic"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
@@ -23,23 +23,10 @@ public final class AnthropicPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["anthropic_version", "max_tokens"])
 
-    private let client: UpstreamChatClient<AnthropicWireFormat>
+    let client: UpstreamChatClient<AnthropicWireFormat>
 
-    public static func checkSettings(_ settings: PluginSettings) throws {
-        _ = try AnthropicWireFormat(settings)
-    }
-
-    public init(settings: PluginSettings, log: HostLog) throws {
-        let format = try AnthropicWireFormat(settings)
-        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
-    }
-
-    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try client.startChat(request, events: events)
-    }
-
-    public func shutdown() {
-        client.shutdown()
+    init(client: UpstreamChatClient<AnthropicWireFormat>) {
+        self.client = client
     }
 }
 

@@ -10,7 +10,7 @@ import PatchbayPluginKit
 ///   api_key: "${GEMINI_API_KEY}"      # sent in x-goog-api-key, never in the URL
 ///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
 /// ```
-public final class GeminiPlugin: ProviderPlugin {
+final class GeminiPlugin: UpstreamChatPlugin {
     public static let name = "gemini"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
@@ -21,23 +21,10 @@ public final class GeminiPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys
 
-    private let client: UpstreamChatClient<GeminiWireFormat>
+    let client: UpstreamChatClient<GeminiWireFormat>
 
-    public static func checkSettings(_ settings: PluginSettings) throws {
-        _ = try GeminiWireFormat(settings)
-    }
-
-    public init(settings: PluginSettings, log: HostLog) throws {
-        let format = try GeminiWireFormat(settings)
-        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
-    }
-
-    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try client.startChat(request, events: events)
-    }
-
-    public func shutdown() {
-        client.shutdown()
+    init(client: UpstreamChatClient<GeminiWireFormat>) {
+        self.client = client
     }
 }
 

@@ -6,7 +6,7 @@ import PatchbayPluginKit
 /// `systemInstruction`, turns in `contents` with the roles `user` and `model`, sampling in
 /// `generationConfig`; replies are `GenerateContentResponse`s (one per SSE event when
 /// streamed), error bodies `{"error":{"code","message","status"}}`.
-struct GeminiWireFormat: ChatWireFormat {
+struct GeminiWireFormat: UpstreamWireFormat {
     let upstream: UpstreamSettings
 
     /// What a model name may keep in a path segment: RFC 3986's `pchar` less `%` (a model such

@@ -14,7 +14,7 @@ import PatchbayPluginKit
 ///   max_tokens_field: max_tokens   # or max_completion_tokens (newer models)
 ///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
 /// ```
-public final class OpenAIPlugin: ProviderPlugin {
+final class OpenAIPlugin: UpstreamChatPlugin {
     public static let name = "openai"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
@@ -25,23 +25,10 @@ public final class OpenAIPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["organization", "project", "max_tokens_field"])
 
-    private let client: UpstreamChatClient<OpenAIWireFormat>
+    let client: UpstreamChatClient<OpenAIWireFormat>
 
-    public static func checkSettings(_ settings: PluginSettings) throws {
-        _ = try OpenAIWireFormat(settings)
-    }
-
-    public init(settings: PluginSettings, log: HostLog) throws {
-        let format = try OpenAIWireFormat(settings)
-        client = try UpstreamChatClient(format: format, upstream: format.upstream, plugin: Self.name, version: Self.version, log: log)
-    }
-
-    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try client.startChat(request, events: events)
-    }
-
-    public func shutdown() {
-        client.shutdown()
+    init(client: UpstreamChatClient<OpenAIWireFormat>) {
+        self.client = client
     }
 }
 
