@@ -277,7 +277,7 @@ let package = Package(
         // signals, live reload, graceful shutdown, its log; and `make -n` on the Makefile.
         .testTarget(
             name: "PatchbayProcessTests",
-            dependencies: ["PatchbayTestSupport", "FakeUpstream"],
+            dependencies: ["PatchbayTestSupport"],
             swiftSettings: swiftSettings
         ),
         // End to end, with outside tools against a real `patchbay serve`: the widget in headless
@@ -285,7 +285,7 @@ let package = Package(
         // and Anthropic Python SDKs against /v1. `make test` installs the tools (`make pydeps`).
         .testTarget(
             name: "PatchbayEndToEndTests",
-            dependencies: ["PatchbayTestSupport"],
+            dependencies: ["PatchbayTestSupport", "FakeUpstream"],
             swiftSettings: swiftSettings
         ),
         // The server in this process through TestHost: the real router in memory, and on a
