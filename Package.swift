@@ -16,7 +16,8 @@ let package = Package(
         .library(name: "EchoProvider", type: .dynamic, targets: ["EchoProvider"]),
         .library(name: "OpenAIProvider", type: .dynamic, targets: ["OpenAIProvider"]),
         .library(name: "AnthropicProvider", type: .dynamic, targets: ["AnthropicProvider"]),
-        // A fake OpenAI/Anthropic upstream for tests and benchmarks.
+        .library(name: "GeminiProvider", type: .dynamic, targets: ["GeminiProvider"]),
+        // A fake OpenAI/Anthropic/Gemini upstream for tests and benchmarks.
         .executable(name: "fake-upstream", targets: ["fake-upstream"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
         .library(name: "MinimalSwiftProvider", type: .dynamic, targets: ["MinimalSwiftProvider"]),
@@ -170,6 +171,12 @@ let package = Package(
             path: "Plugins/AnthropicProvider",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "GeminiProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/GeminiProvider",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: The fake upstream (tests and benchmarks)
         .target(
@@ -255,11 +262,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The plugin host alone: the C ABI, loading, the call bridge, the shipped and fixture
-        // plugins, and the README's C plugin, with no server.
+        // plugins (the Gemini one against the fake upstream), and the README's C plugin, with no server.
         .testTarget(
             name: "PatchbayPluginHostTests",
             dependencies: [
                 "CPatchbayPlugin",
+                "FakeUpstream",
                 "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayTestSupport",
@@ -281,7 +289,7 @@ let package = Package(
         // signals, live reload, graceful shutdown, its log; and `make -n` on the Makefile.
         .testTarget(
             name: "PatchbayProcessTests",
-            dependencies: ["PatchbayTestSupport", "FakeUpstream"],
+            dependencies: ["PatchbayTestSupport"],
             swiftSettings: swiftSettings
         ),
         // End to end, with outside tools against a real `patchbay serve`: the widget in headless
@@ -289,7 +297,7 @@ let package = Package(
         // and Anthropic Python SDKs against /v1. `make test` installs the tools (`make pydeps`).
         .testTarget(
             name: "PatchbayEndToEndTests",
-            dependencies: ["PatchbayTestSupport"],
+            dependencies: ["PatchbayTestSupport", "FakeUpstream"],
             swiftSettings: swiftSettings
         ),
         // The server in this process through TestHost: the real router in memory, and on a

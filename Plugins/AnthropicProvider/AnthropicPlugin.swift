@@ -12,7 +12,7 @@ import PatchbayPluginKit
 ///   max_tokens: 4096                   # sent when the assistant sets none (the API requires it)
 ///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
 /// ```
-public final class AnthropicPlugin: ProviderPlugin {
+final class AnthropicPlugin: UpstreamChatPlugin {
     public static let name = "anthropic"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
@@ -23,30 +23,10 @@ public final class AnthropicPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["anthropic_version", "max_tokens"])
 
-    private let format: AnthropicWireFormat
-    private let transport: HTTPTransport
-    private let log: HostLog
+    let client: UpstreamChatClient<AnthropicWireFormat>
 
-    public static func checkSettings(_ settings: PluginSettings) throws {
-        _ = try AnthropicWireFormat(settings)
-    }
-
-    public init(settings: PluginSettings, log: HostLog) throws {
-        format = try AnthropicWireFormat(settings)
-        transport = try format.upstream.makeTransport(threadName: "pb-anthropic", userAgent: "patchbay-anthropic/\(Self.version)")
-        self.log = log
-        log.info("anthropic: ready for \(format.upstream.baseURL)")
-    }
-
-    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try UpstreamChatCall.start(
-            request, format: format, transport: transport, policy: format.upstream.retryPolicy,
-            events: events, log: log, secrets: [format.upstream.apiKey]
-        )
-    }
-
-    public func shutdown() {
-        transport.shutdown()
+    init(client: UpstreamChatClient<AnthropicWireFormat>) {
+        self.client = client
     }
 }
 

@@ -6,7 +6,7 @@ import PatchbayPluginKit
 /// `content_block_start`, `ping`, `content_block_delta` (`text_delta`), `content_block_stop`,
 /// `message_delta` (usage, stop_reason), `message_stop`, and `error` mid-stream; error bodies
 /// `{"type":"error","error":{"type","message"}}`.
-struct AnthropicWireFormat: ChatWireFormat {
+struct AnthropicWireFormat: UpstreamWireFormat {
     let upstream: UpstreamSettings
     let version: String
     let defaultMaxTokens: Int

@@ -14,7 +14,7 @@ import PatchbayPluginKit
 ///   max_tokens_field: max_tokens   # or max_completion_tokens (newer models)
 ///   # …and the shared upstream settings (deadlines, retries): see UpstreamSettings
 /// ```
-public final class OpenAIPlugin: ProviderPlugin {
+final class OpenAIPlugin: UpstreamChatPlugin {
     public static let name = "openai"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
@@ -25,32 +25,10 @@ public final class OpenAIPlugin: ProviderPlugin {
 
     static let knownKeys = UpstreamSettings.keys.union(["organization", "project", "max_tokens_field"])
 
-    private let format: OpenAIWireFormat
-    private let upstream: UpstreamSettings
-    private let transport: HTTPTransport
-    private let log: HostLog
+    let client: UpstreamChatClient<OpenAIWireFormat>
 
-    public static func checkSettings(_ settings: PluginSettings) throws {
-        _ = try OpenAIWireFormat(settings)
-    }
-
-    public init(settings: PluginSettings, log: HostLog) throws {
-        format = try OpenAIWireFormat(settings)
-        upstream = format.upstream
-        transport = try upstream.makeTransport(threadName: "pb-openai", userAgent: "patchbay-openai/\(Self.version)")
-        self.log = log
-        log.info("openai: ready for \(upstream.baseURL)")
-    }
-
-    public func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
-        try UpstreamChatCall.start(
-            request, format: format, transport: transport, policy: upstream.retryPolicy,
-            events: events, log: log, secrets: [upstream.apiKey]
-        )
-    }
-
-    public func shutdown() {
-        transport.shutdown()
+    init(client: UpstreamChatClient<OpenAIWireFormat>) {
+        self.client = client
     }
 }
 

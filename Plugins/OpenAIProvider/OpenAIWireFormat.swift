@@ -4,7 +4,7 @@ import PatchbayPluginKit
 /// OpenAI's Chat Completions on the wire: `POST {base_url}/chat/completions`, bearer auth,
 /// `chat.completion.chunk` SSE events ending with `data: [DONE]`, and error bodies
 /// `{"error":{"message","type","param","code"}}`.
-struct OpenAIWireFormat: ChatWireFormat {
+struct OpenAIWireFormat: UpstreamWireFormat {
     let upstream: UpstreamSettings
     let organization: String?
     let project: String?

@@ -8,7 +8,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// A fake AI provider upstream for tests and benchmarks: it speaks the OpenAI Chat Completions
-/// (`POST /v1/chat/completions`) and Anthropic Messages (`POST /v1/messages`) wire formats,
+/// (`POST /v1/chat/completions`), Anthropic Messages (`POST /v1/messages`) and Gemini
+/// (`POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`) wire formats,
 /// injects the faults a request's scenario asks for (see ``FakeScenario``), and records
 /// everything it receives and does.
 public final class FakeUpstream: Sendable {
@@ -63,6 +64,10 @@ public final class FakeUpstream: Sendable {
         }
         router.post("/v1/messages") { request, context in
             try await self.handleAnthropic(request, context: context)
+        }
+        // `models/{model}:{method}` is one path segment: the handler splits it itself.
+        router.post("/v1beta/models/*") { request, context in
+            try await self.handleGemini(request, context: context)
         }
         let app = Application(
             router: router,

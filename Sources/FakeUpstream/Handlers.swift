@@ -22,6 +22,7 @@ extension FakeUpstream {
             RecordedRequest(
                 method: request.method.rawValue,
                 path: path,
+                query: request.uri.query ?? "",
                 headers: headers,
                 body: Data(buffer: body)
             )
@@ -52,12 +53,13 @@ extension FakeUpstream {
         return scenario
     }
 
-    /// The API key a request was made with: its `Bearer` token, else its `x-api-key`.
+    /// The API key a request was made with: its `Bearer` token, else its `x-api-key`, else its
+    /// `x-goog-api-key`.
     static func apiKey(of request: Request) -> String? {
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
-        return request.headers[field("x-api-key")]
+        return request.headers[field("x-api-key")] ?? request.headers[field("x-goog-api-key")]
     }
 
     static let scenarioHeader = HTTPField.Name("X-Fake-Scenario")!

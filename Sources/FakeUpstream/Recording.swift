@@ -6,13 +6,16 @@ public struct RecordedRequest: Sendable {
     public var method: String
     /// The path, without the query.
     public var path: String
+    /// The query, without its `?` ("" for none).
+    public var query: String
     /// The headers, in the order received, names as sent.
     public var headers: [(name: String, value: String)]
     public var body: Data
 
-    public init(method: String, path: String, headers: [(name: String, value: String)], body: Data) {
+    public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)], body: Data) {
         self.method = method
         self.path = path
+        self.query = query
         self.headers = headers
         self.body = body
     }

@@ -32,14 +32,19 @@ import Foundation
 ///   `X-Fake-Sequence` header value (or the same model string when there is no such header);
 ///   later ones get the plain reply. With no other fault, the fault is `status=500`.
 /// - `fail_key=K`: apply the faults only to requests made with the API key K (the `Bearer`
-///   token, or `x-api-key`); requests with any other key get the plain reply. With no other
+///   token, `x-api-key` or `x-goog-api-key`); requests with any other key get the plain reply. With no other
 ///   fault, the fault is `status=500`. Combines with `fail_first` (which then counts only K's requests).
 /// - `hang`: send nothing, not even a status line, until the client goes away.
 /// - `hang_after=K`: stream K deltas, then stall until the client goes away.
 /// - `drop_after=K`: stream K deltas, then close the connection (no final chunk, no `[DONE]`).
 /// - `malformed`: after the first delta, one event whose JSON is cut short; then carry on.
 /// - `error_event`: after the first delta, the provider's mid-stream error event, then end the
-///   response (Anthropic: `event: error` with `overloaded_error`; OpenAI: `data: {"error":…}`).
+///   response (Anthropic: `event: error` with `overloaded_error`; OpenAI: `data: {"error":…}`;
+///   Gemini: its 503 error body, bare, with no `data:` prefix).
+/// - `safety` or `safety=reply` (Gemini): after the first delta, a candidate stopped with
+///   `finishReason: SAFETY`, then end the response; `safety=prompt`: the prompt is blocked
+///   (`promptFeedback.blockReason: SAFETY`) before any text. Without streaming, the whole reply
+///   says the same. The other formats ignore it.
 public struct FakeScenario: Sendable, Equatable {
     public var text: String?
     public var deltaCount: Int?
@@ -68,6 +73,16 @@ public struct FakeScenario: Sendable, Equatable {
     public var dropAfter: Int?
     public var malformed = false
     public var errorEvent = false
+    /// Where Gemini's safety filters stop the reply, if they do.
+    public var safety: SafetyStop?
+
+    /// Where a safety filter stops a reply (scenario `safety`).
+    public enum SafetyStop: String, Sendable, Equatable {
+        /// After the first delta: the candidate ends with `finishReason: SAFETY`.
+        case reply
+        /// Before any text: the prompt is blocked.
+        case prompt
+    }
 
     public static let defaultText = "Hello from the fake upstream."
     public static let defaultSplitText = "Héllo wörld 👋 from the fake upstream."
@@ -132,6 +147,11 @@ public struct FakeScenario: Sendable, Equatable {
             case "drop_after": scenario.dropAfter = try int()
             case "malformed": try flag(); scenario.malformed = true
             case "error_event": try flag(); scenario.errorEvent = true
+            case "safety":
+                guard let stop = value.map(SafetyStop.init(rawValue:)) ?? .reply else {
+                    throw ParseError(description: "scenario key 'safety' takes reply or prompt")
+                }
+                scenario.safety = stop
             default:
                 throw ParseError(description: "unknown scenario key '\(key)'")
             }
@@ -144,7 +164,7 @@ public struct FakeScenario: Sendable, Equatable {
 
     /// Whether any fault is set.
     public var hasFault: Bool {
-        status != nil || hang || hangAfter != nil || dropAfter != nil || malformed || errorEvent
+        status != nil || hang || hangAfter != nil || dropAfter != nil || malformed || errorEvent || safety != nil
     }
 
     /// The same shape with every fault removed (what a request past `fail_first` gets).
@@ -159,6 +179,7 @@ public struct FakeScenario: Sendable, Equatable {
         s.dropAfter = nil
         s.malformed = false
         s.errorEvent = false
+        s.safety = nil
         return s
     }
 

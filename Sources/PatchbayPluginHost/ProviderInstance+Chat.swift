@@ -220,8 +220,10 @@ final class ChatCallBridge: Sendable {
             return (true, state.claimRelease(), state.flow.overflowed)
         }
         var event = event
-        // The cancel was ours, for a reader too slow: say that, not "cancelled".
-        if outcome.overflowed, case .failed(let failure) = event, failure.code == .cancelled {
+        // The call was stopped for a reader too slow, and text was dropped: say that — not
+        // "cancelled", and not "done" either when the plugin finished before the cancel reached
+        // it (the ABI allows it), since the reader did not get the whole reply.
+        if outcome.overflowed {
             event = .failed(PluginFailure(code: .streamBufferFull, message: "the client is reading too slowly"))
         }
         guard outcome.first else {

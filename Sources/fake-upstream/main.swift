@@ -4,7 +4,7 @@ import FakeUpstream
 import Foundation
 import Logging
 
-/// Runs the fake OpenAI/Anthropic upstream until SIGTERM or SIGINT.
+/// Runs the fake OpenAI/Anthropic/Gemini upstream until SIGTERM or SIGINT.
 struct FakeUpstreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-upstream",

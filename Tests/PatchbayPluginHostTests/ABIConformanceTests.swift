@@ -39,8 +39,8 @@ final class RawABISession: @unchecked Sendable {
     }
 
     /// Starts one call; events are recorded as they come.
-    func start(message: String) -> patchbay_status {
-        let json = #"{"request_id":"t","model":"m","messages":[{"role":"user","content":"# + "\"\(message)\"" + #"}],"stream":true}"#
+    func start(message: String, model: String = "m") -> patchbay_status {
+        let json = #"{"request_id":"t","model":"# + "\"\(model)\"" + #","messages":[{"role":"user","content":"# + "\"\(message)\"" + #"}],"stream":true}"#
         var out: OpaquePointer?
         let status = json.withCString { text in
             var request = patchbay_chat_request(

@@ -22,6 +22,7 @@ enum ProviderHost {
           newer: {plugin: openai, base_url: "http://127.0.0.1:\(port)/v1/", api_key: "${UPSTREAM_KEY}", max_tokens_field: max_completion_tokens}
           impatient: {plugin: openai, base_url: "http://127.0.0.1:\(port)/v1", api_key: "${UPSTREAM_KEY}", first_byte_timeout_ms: 300, max_retries: 0}
           anthropic: {plugin: anthropic, base_url: "http://127.0.0.1:\(port)", api_key: "${UPSTREAM_KEY}", max_tokens: 1000}
+          gemini: {plugin: gemini, base_url: "http://127.0.0.1:\(port)", api_key: "${UPSTREAM_KEY}", retry_deadline_ms: 10000}
         assistants:
           default: {provider: openai, model: gpt-4o-mini, temperature: 0.7, top_p: 0.9, max_tokens: 256, system_prompt: You are helpful.}
           newer: {provider: newer, model: o4-mini, max_tokens: 64}
@@ -32,7 +33,7 @@ enum ProviderHost {
 
     static func make(port: Int, logger: Logger, extraAssistants: String = "") throws -> TestHost {
         try TestHost(yaml: yaml(port: port) + extraAssistants, environment: ["UPSTREAM_KEY": key],
-                     plugins: ["OpenAIProvider", "AnthropicProvider"], logger: logger)
+                     plugins: ["OpenAIProvider", "AnthropicProvider", "GeminiProvider"], logger: logger)
     }
 
     /// A fake upstream, a host on it, and the router's test client.
@@ -66,7 +67,7 @@ func sseReply(_ response: TestResponse) throws -> (text: String, last: [String: 
     return (objects.compactMap { $0["content"] as? String }.joined(), try #require(objects.last))
 }
 
-@Suite("The OpenAI and Anthropic plugins against the fake upstream", .timeLimit(.minutes(2)))
+@Suite("The OpenAI, Anthropic and Gemini plugins against the fake upstream", .timeLimit(.minutes(2)))
 struct ProviderPluginTests {
     @Test("OpenAI: the exact upstream request")
     func openAIRequest() async throws {
@@ -155,6 +156,12 @@ struct ProviderPluginTests {
             ("openai", "fake:status=429,retry_after=0", 503, "PROVIDER_UNAVAILABLE", 3),
             ("anthropic", "fake:status=529", 503, "PROVIDER_UNAVAILABLE", 3),
             ("anthropic", "fake:status=500", 502, "PROVIDER_ERROR", 3),
+            ("gemini", "fake:status=503", 503, "PROVIDER_UNAVAILABLE", 3),
+            ("gemini", "fake:status=429,retry_after=0", 503, "PROVIDER_UNAVAILABLE", 3),
+            ("gemini", "fake:status=500", 502, "PROVIDER_ERROR", 3),
+            ("gemini", "fake:status=400", 502, "PROVIDER_ERROR", 1),
+            ("gemini", "fake:status=403", 502, "PROVIDER_ERROR", 1),
+            ("gemini", "fake:status=404", 502, "PROVIDER_ERROR", 1),
         ] as [(String, String, Int, String, Int)]
     )
     func faultsBeforeTheFirstByte(provider: String, model: String, status: Int, code: String, attempts: Int) async throws {
@@ -164,16 +171,18 @@ struct ProviderPluginTests {
                 let response = try await client.ask("fault")
                 #expect(response.status.code == status)
                 #expect(String(buffer: response.body).contains(#""code":"\#(code)""#))
-                #expect(upstream.requests.count == attempts, "one try and two retries")
+                #expect(upstream.requests.count == attempts, "retried: one try and two retries; refused: one")
             }
         }
     }
 
-    @Test("a 429 with Retry-After is retried after the wait, and the retry's answer streams")
-    func retryAfterHonoured() async throws {
+    @Test("a 429 or 503 with Retry-After is retried after the wait, and the retry's answer streams", arguments: [
+        ("openai", "fake:status=429,retry_after=1,fail_first=1"), ("gemini", "fake:status=503,retry_after=1,fail_first=1"),
+    ])
+    func retryAfterHonoured(provider: String, model: String) async throws {
         try await FakeUpstream.withRunning { upstream, port in
             let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
-                                                   extraAssistants: ProviderHost.assistant("limited", model: "fake:status=429,retry_after=1,fail_first=1"))
+                                                   extraAssistants: ProviderHost.assistant("limited", model: model, provider: provider))
             try await host.test { client in
                 let started = ContinuousClock.now
                 let response = try await client.ask("limited")
@@ -192,6 +201,9 @@ struct ProviderPluginTests {
             ("openai", "fake:malformed", 1, "PROVIDER_ERROR"),
             ("anthropic", "fake:error_event", 1, "PROVIDER_UNAVAILABLE"),
             ("anthropic", "fake:drop_after=3", 3, "PROVIDER_UNAVAILABLE"),
+            ("gemini", "fake:drop_after=2", 2, "PROVIDER_UNAVAILABLE"),
+            ("gemini", "fake:error_event", 1, "PROVIDER_UNAVAILABLE"),
+            ("gemini", "fake:malformed", 1, "PROVIDER_ERROR"),
         ] as [(String, String, Int, String)]
     )
     func midStreamFailures(provider: String, model: String, deltas: Int, code: String) async throws {
@@ -214,7 +226,7 @@ struct ProviderPluginTests {
     /// is read by its Content-Type.
     @Test(
         "a reply is read by its Content-Type: JSON to a stream, a stream to JSON, HTML refused",
-        arguments: ["openai", "anthropic"]
+        arguments: ["openai", "anthropic", "gemini"]
     )
     func replyReadByContentType(provider: String) async throws {
         try await FakeUpstream.withRunning { upstream, port in
@@ -247,7 +259,7 @@ struct ProviderPluginTests {
         }
     }
 
-    @Test("frames split mid-line and mid-UTF-8 character reassemble exactly", arguments: ["openai", "anthropic"])
+    @Test("frames split mid-line and mid-UTF-8 character reassemble exactly", arguments: ["openai", "anthropic", "gemini"])
     func splitFrames(provider: String) async throws {
         try await FakeUpstream.withRunning { _, port in
             let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(), extraAssistants: ProviderHost.assistant("split", model: "fake:split", provider: provider))
@@ -271,16 +283,18 @@ struct ProviderPluginTests {
         }
     }
 
-    @Test("a client that disconnects makes the upstream see its connection closed")
-    func disconnectReachesUpstream() async throws {
+    @Test("a client that disconnects makes the upstream see its connection closed", arguments: [
+        ("openai", "/v1/chat/completions"), ("gemini", "/v1beta/models/fake:deltas=100,interval=20:streamGenerateContent"),
+    ])
+    func disconnectReachesUpstream(provider: String, path: String) async throws {
         try await FakeUpstream.withRunning { upstream, port in
             let host = try ProviderHost.make(port: port, logger: LogRecorder().logger(),
-                                                   extraAssistants: ProviderHost.assistant("slow", model: "fake:deltas=100,interval=20"))
+                                                   extraAssistants: ProviderHost.assistant("slow", model: "fake:deltas=100,interval=20", provider: provider))
             try await host.live { serverPort in
                 _ = try await RawHTTPClient.exchange(
                     port: serverPort, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","assistantType":"slow","stream":true}"#)
                 ) { try await RawHTTPClient.read(&$0) { $0.contains(#""done":false"#) } }
-                try await withDeadline { await upstream.waitUntil { $0.contains(.clientDisconnected(path: "/v1/chat/completions")) } }
+                try await withDeadline { await upstream.waitUntil { $0.contains(.clientDisconnected(path: path)) } }
                 let sent = upstream.events.filter { if case .deltaSent = $0 { true } else { false } }.count
                 #expect(sent < 100, "the upstream stopped early: \(sent) of 100 deltas")
             }

@@ -64,11 +64,12 @@ extension [String: Any] {
 }
 
 /// Opens a socket to a live host and runs `body` on it; the socket closes when `body` returns.
+/// The deadline is a failure guard around the whole exchange (whose own waits have 30 s each).
 /// With `tls`, over `wss://localhost` (the client sends the host as SNI, which cannot be an IP address).
 func withChatSocket(port: Int, query: String = "", headers: HTTPFields = [:], tls: TLSConfiguration? = nil,
                     _ body: @escaping @Sendable (inout ChatSocket) async throws -> Void) async throws {
     let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
-    _ = try await withDeadline(20) {
+    _ = try await withDeadline(60) {
         try await WebSocketClient.connect(url: tls == nil ? "ws://127.0.0.1:\(port)/ws/chat\(query)" : "wss://localhost:\(port)/ws/chat\(query)", configuration: configuration,
                                           tlsConfiguration: tls, logger: Logger(label: "ws-test")) { inbound, outbound, _ in
             var socket = ChatSocket(inbound, outbound)
