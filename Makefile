@@ -20,7 +20,7 @@ RUST_PLUGINS ?= MirrorProvider
 CARGO = $(shell PATH="$$PATH:$(HOME)/.cargo/bin" command -v cargo 2>/dev/null)
 # What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
 # Python tools the tests drive. `make test` alone installs them.
-TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv openssl
+TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv openssl postgresql
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 

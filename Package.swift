@@ -32,6 +32,8 @@ let package = Package(
         // Already in the graph through Hummingbird; named because the server's pipeline handler uses NIOHTTPTypes.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Conversations in PostgreSQL (storage.postgres_url): a connection pool on NIO.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // SHA-256 for API keys; already in the graph through the test HTTP client.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // Metrics: recorded through swift-metrics, exposed in Prometheus's text format.
@@ -90,6 +92,9 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -236,7 +241,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PatchbayStorageTests",
-            dependencies: ["PatchbayStorage", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PatchbayStorage",
+                "PatchbayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

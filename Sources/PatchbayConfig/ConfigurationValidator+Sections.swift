@@ -9,7 +9,6 @@ extension ConfigurationValidator {
         "shutdown_grace_ms", "websocket_max_message_bytes", "websocket_max_chats_per_socket", "stream_buffer_bytes", "admin", "tls",
     ]
     static let pluginKeys = ["directory"]
-    static let storageKeys = ["sqlite_path"]
     static let assistantKeys = [
         "name", "description", "provider", "model", "targets", "temperature", "max_tokens", "top_p", "system_prompt",
         "max_conversation_length", "conversation_timeout", "limits", "aliases", "client_parameters",
@@ -36,11 +35,7 @@ extension ConfigurationValidator {
             plugins.directory = directory
             plugins.directoryLocation = location
         }
-        var storage = StorageSettings()
-        if let (path, location) = fields["storage"].flatMap({ self.pathSection($0, key: "sqlite_path") }) {
-            storage.sqlitePath = path
-            storage.sqlitePathLocation = location
-        }
+        let storage = fields["storage"].map { self.storage($0) } ?? StorageSettings()
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
         let (assistants, assistantIDs) = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? ([], [])
         let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()

@@ -2,8 +2,8 @@ import Foundation
 
 /// Where conversations and their messages are kept.
 ///
-/// The HTTP routes talk to this protocol only, so another database (a server one, say) can be added
-/// later without touching them. ``SQLiteConversationStore`` is the implementation that ships.
+/// The HTTP routes talk to this protocol only. Two implementations ship, with the same semantics:
+/// ``SQLiteConversationStore`` (one machine) and ``PostgresConversationStore`` (shared by several instances).
 ///
 /// Every method throws a ``StorageError`` (compare its ``StorageError/code`` with `==`), except that a read
 /// may throw `CancellationError` when the calling task is cancelled.

@@ -277,6 +277,20 @@ public final class SQLiteConversationStore: ConversationStore {
         try await self.pool.read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
     }
 
+    // MARK: For copying (HistoryCopy)
+
+    /// Rows read in one read transaction.
+    func readAllRows<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await self.read("read the history", body)
+    }
+
+    /// Every message, in id order.
+    func allMessages() async throws -> [StoredMessage] {
+        try await self.read("read every message") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.messageColumns) FROM messages ORDER BY id").map(Self.storedMessage(row:))
+        }
+    }
+
     // MARK: Database access
 
     private func read<T: Sendable>(_ action: String, _ value: @escaping @Sendable (Database) throws -> T) async throws -> T {

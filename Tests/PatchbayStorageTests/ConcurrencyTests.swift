@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Concurrent use")
 struct ConcurrencyTests {
-    @Test("50 conversations appending 20 messages each at once lose nothing")
-    func fiftyConversations() async throws {
-        try await withStore { store in
+    @Test("50 conversations appending 20 messages each at once lose nothing", arguments: StoreEngine.allCases)
+    func fiftyConversations(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let conversations = 50
             let perConversation = 20
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -42,9 +42,9 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("200 appends to one conversation at once are all stored, each with its own id")
-    func oneConversationManyWriters() async throws {
-        try await withStore { store in
+    @Test("200 appends to one conversation at once are all stored, each with its own id", arguments: StoreEngine.allCases)
+    func oneConversationManyWriters(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "busy", assistantType: "a", seed: [], at: date(0))
             let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for index in 0..<200 {

@@ -6,16 +6,16 @@ import Testing
 @Suite("Context and paging")
 struct ContextAndPagingTests {
     /// A conversation "c" holding messages "m1" ... "m\(count)", one second apart.
-    private func fill(_ store: SQLiteConversationStore, count: Int) async throws {
+    private func fill(_ store: any ConversationStore, count: Int) async throws {
         _ = try await store.createConversation(id: "c", assistantType: "a", seed: [], at: date(0))
         for index in 1...count {
             try await store.append(userMessage("m\(index)", at: Double(index)), to: "c")
         }
     }
 
-    @Test("the context is the most recent messages, oldest first")
-    func contextTrims() async throws {
-        try await withStore { store in
+    @Test("the context is the most recent messages, oldest first", arguments: StoreEngine.allCases)
+    func contextTrims(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             try await fill(store, count: 10)
             let context = try await store.contextMessages(conversationID: "c", limit: 4)
             #expect(context.map(\.content) == ["m7", "m8", "m9", "m10"])
@@ -24,9 +24,9 @@ struct ContextAndPagingTests {
         }
     }
 
-    @Test("a reset keeps earlier messages but leaves them out of the context")
-    func resetContext() async throws {
-        try await withStore { store in
+    @Test("a reset keeps earlier messages but leaves them out of the context", arguments: StoreEngine.allCases)
+    func resetContext(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             try await fill(store, count: 5)
             let before = try #require(try await store.conversation(id: "c"))
 
@@ -57,9 +57,9 @@ struct ContextAndPagingTests {
         }
     }
 
-    @Test("a reset on an empty conversation, then messages, keeps them all in context")
-    func resetEmpty() async throws {
-        try await withStore { store in
+    @Test("a reset on an empty conversation, then messages, keeps them all in context", arguments: StoreEngine.allCases)
+    func resetEmpty(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "e", assistantType: "a", seed: [], at: date(0))
             _ = try await store.resetContext(conversationID: "e", at: date(1))
             try await store.append(userMessage("first", at: 2), to: "e")
@@ -67,9 +67,9 @@ struct ContextAndPagingTests {
         }
     }
 
-    @Test("paging: totals, pages, neighbours, the last partial page and past the end")
-    func paging() async throws {
-        try await withStore { store in
+    @Test("paging: totals, pages, neighbours, the last partial page and past the end", arguments: StoreEngine.allCases)
+    func paging(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             try await fill(store, count: 23)
 
             let first = try await store.messages(conversationID: "c", page: 1, limit: 10)
@@ -106,9 +106,9 @@ struct ContextAndPagingTests {
         }
     }
 
-    @Test("an empty conversation has no pages")
-    func emptyPaging() async throws {
-        try await withStore { store in
+    @Test("an empty conversation has no pages", arguments: StoreEngine.allCases)
+    func emptyPaging(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "e", assistantType: "a", seed: [], at: date(0))
             let page = try await store.messages(conversationID: "e", page: 1, limit: 10)
             #expect(page.messages.isEmpty)

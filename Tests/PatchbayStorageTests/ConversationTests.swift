@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Conversations and messages")
 struct ConversationTests {
-    @Test("create, append and read back every field")
-    func everyFieldRoundTrips() async throws {
-        try await withStore { store in
+    @Test("create, append and read back every field", arguments: StoreEngine.allCases)
+    func everyFieldRoundTrips(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let seed = [
                 NewMessage(role: .system, content: "Be brief.", createdAt: date(-20)),
                 NewMessage(role: .user, content: "Hello 👋\nsecond line", createdAt: date(-10.5)),
@@ -62,9 +62,9 @@ struct ConversationTests {
         #expect(stored.message == NewMessage(role: .user, content: "hello", createdAt: date(0)))
     }
 
-    @Test("seeded history newer than the creation date counts as activity")
-    func seedSetsActivity() async throws {
-        try await withStore { store in
+    @Test("seeded history newer than the creation date counts as activity", arguments: StoreEngine.allCases)
+    func seedSetsActivity(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let created = try await store.createConversation(
                 id: "c",
                 assistantType: "a",
@@ -79,9 +79,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("dates are stored in UTC to the millisecond and read back equal")
-    func datesRoundTrip() async throws {
-        try await withStore { store in
+    @Test("dates are stored in UTC to the millisecond and read back equal", arguments: StoreEngine.allCases)
+    func datesRoundTrip(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let now = Date()  // finer than a millisecond
             let created = try await store.createConversation(id: "dates", assistantType: "a", seed: [], at: now)
             #expect(abs(created.createdAt.timeIntervalSince(now)) <= 0.0005)
@@ -106,9 +106,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("the three statuses round-trip: complete, cancelled with partial text, error with its code")
-    func statusesRoundTrip() async throws {
-        try await withStore { store in
+    @Test("the three statuses round-trip: complete, cancelled with partial text, error with its code", arguments: StoreEngine.allCases)
+    func statusesRoundTrip(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "s", assistantType: "a", seed: [], at: date(0))
             let messages = [
                 NewMessage(role: .assistant, content: "All done.", createdAt: date(1), status: .complete),
@@ -130,9 +130,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("creating an existing id is a conflict and changes nothing")
-    func conflict() async throws {
-        try await withStore { store in
+    @Test("creating an existing id is a conflict and changes nothing", arguments: StoreEngine.allCases)
+    func conflict(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "dup", assistantType: "first", seed: [userMessage("one")], at: date(0))
             await expectStorageError(.conflict) {
                 try await store.createConversation(id: "dup", assistantType: "second", seed: [userMessage("x"), userMessage("y")], at: date(9))
@@ -145,9 +145,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("append, reset and reads on a missing conversation are not found")
-    func notFound() async throws {
-        try await withStore { store async throws in
+    @Test("append, reset and reads on a missing conversation are not found", arguments: StoreEngine.allCases)
+    func notFound(engine: StoreEngine) async throws {
+        try await withStore(engine) { store async throws in
             await expectStorageError(.notFound) { try await store.append(userMessage("hi"), to: "ghost") }
             await expectStorageError(.notFound) { try await store.resetContext(conversationID: "ghost", at: date(0)) }
             await expectStorageError(.notFound) { try await store.messages(conversationID: "ghost", page: 1, limit: 10) }
@@ -159,9 +159,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("delete: true, then false; the messages go with the conversation")
-    func delete() async throws {
-        try await withStore { store in
+    @Test("delete: true, then false; the messages go with the conversation", arguments: StoreEngine.allCases)
+    func delete(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "gone", assistantType: "a", seed: [userMessage("1"), userMessage("2")], at: date(0))
             _ = try await store.createConversation(id: "kept", assistantType: "a", seed: [userMessage("3")], at: date(0))
             try await store.append(userMessage("4"), to: "gone")
@@ -181,9 +181,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("invalid arguments are rejected before anything is written")
-    func invalidArguments() async throws {
-        try await withStore { store in
+    @Test("invalid arguments are rejected before anything is written", arguments: StoreEngine.allCases)
+    func invalidArguments(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let longID = String(repeating: "x", count: 129)
             await expectStorageError(.invalidArgument) { try await store.createConversation(id: "", assistantType: "a", seed: [], at: date(0)) }
             await expectStorageError(.invalidArgument) { try await store.createConversation(id: longID, assistantType: "a", seed: [], at: date(0)) }
@@ -223,9 +223,9 @@ struct ConversationTests {
         }
     }
 
-    @Test("errors describe themselves with their code, message and cause")
-    func errorDescription() async throws {
-        try await withStore { store in
+    @Test("errors describe themselves with their code, message and cause", arguments: StoreEngine.allCases)
+    func errorDescription(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             let error = await #expect(throws: StorageError.self) {
                 try await store.messages(conversationID: "c", page: 0, limit: 10)
             }

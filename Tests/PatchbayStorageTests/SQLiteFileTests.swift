@@ -92,9 +92,9 @@ struct SQLiteFileTests {
         }
     }
 
-    @Test("a write asked for by a cancelled task is still committed; a cancelled read stops")
-    func cancellation() async throws {
-        try await withStore { store in
+    @Test("a write asked for by a cancelled task is still committed; a cancelled read stops", arguments: StoreEngine.allCases)
+    func cancellation(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             _ = try await store.createConversation(id: "c", assistantType: "a", seed: [], at: date(0))
             let stored = try await Task {
                 withUnsafeCurrentTask { $0?.cancel() }

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Statistics")
 struct StatisticsTests {
-    @Test("counts conversations, messages, and conversations active since a date")
-    func statistics() async throws {
-        try await withStore { store in
+    @Test("counts conversations, messages, and conversations active since a date", arguments: StoreEngine.allCases)
+    func statistics(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
             #expect(try await store.statistics(activeSince: date(0)) == StoreStatistics(totalConversations: 0, totalMessages: 0, activeConversations: 0))
 
             _ = try await store.createConversation(id: "old", assistantType: "a", seed: [userMessage("1", at: -50)], at: date(0))

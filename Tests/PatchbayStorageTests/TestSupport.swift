@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PatchbayTestSupport
 import Testing
 
 @testable import PatchbayStorage
@@ -13,12 +14,41 @@ func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
     return try await body(folder)
 }
 
-/// A store on a new SQLite file in a temporary folder.
-func withStore<T>(_ body: (SQLiteConversationStore) async throws -> T) async throws -> T {
-    try await withTemporaryFolder { folder in
-        let store = try makeStore(at: folder.appendingPathComponent("patchbay.sqlite").path)
-        return try await body(store)
+/// The engines the store's suite runs against.
+enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A store on a fresh database: a new SQLite file in a temporary folder, or a new database on the
+/// test process's PostgreSQL server (migrated, its pool running while `body` runs).
+func withStore<T: Sendable>(_ engine: StoreEngine, _ body: (any ConversationStore) async throws -> T) async throws -> T {
+    switch engine {
+    case .sqlite:
+        return try await withTemporaryFolder { folder in
+            let store = try makeStore(at: folder.appendingPathComponent("patchbay.sqlite").path)
+            return try await body(store)
+        }
+    case .postgres:
+        let store = try await makePostgresStore()
+        return try await store.withPoolRunning {
+            try await store.migrate()
+            return try await body(store)
+        }
     }
+}
+
+/// A store on a new, empty database of the test process's PostgreSQL server (not migrated, pool not running).
+func makePostgresStore(database: String? = nil) async throws -> PostgresConversationStore {
+    let server = try await PostgresTestServer.shared()
+    let name: String
+    if let database { name = database } else { name = try await server.createDatabase() }
+    var logger = Logger(label: "patchbay.storage.tests")
+    logger.logLevel = .warning
+    let endpoint = PostgresConversationStore.Endpoint(host: "127.0.0.1", port: server.port, username: "patchbay", database: name, tls: .disable)
+    return PostgresConversationStore(endpoint: endpoint, logger: logger)
 }
 
 func makeStore(at path: String) throws -> SQLiteConversationStore {

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PatchbayConfig
+import ServiceLifecycle
 
 /// Builds Patchbay from a routing (providers.yaml read, plugins loaded): the one seam that
 /// `patchbay serve` and the tests share. It makes both listeners: the public one and the admin one.
@@ -55,7 +56,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     return PatchbayApplication(
         http: http, admin: admin, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics, routing: routing, reloader: reloader,
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
-        tls: tls, limiter: limiter, watchesFiles: options.reloading?.watch ?? false, logger: logger
+        tls: tls, limiter: limiter, storeService: options.store as? any Service, watchesFiles: options.reloading?.watch ?? false, logger: logger
     )
 }
 

@@ -101,6 +101,8 @@ public struct PatchbayApplication: Sendable {
     public let tls: Result<TLSCertificates, TLSCertificateError>?
     /// The rate limiter (tests read its stream counts).
     let limiter: RateLimiter
+    /// The conversation store, when it is a service of its own (PostgreSQL's connection pool).
+    let storeService: (any Service)?
     let watchesFiles: Bool
     let logger: Logger
 
@@ -115,6 +117,8 @@ public struct PatchbayApplication: Sendable {
             throw error
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First, so that it is the last told to shut down: replies still draining get stored.
+        if let storeService { services.append(.init(service: storeService)) }
         if let reloader, watchesFiles {
             // Created before the server listens: it traps SIGHUP from then on.
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))

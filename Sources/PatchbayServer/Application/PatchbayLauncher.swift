@@ -64,9 +64,7 @@ public enum PatchbayLauncher {
         let libraries = PluginLibraryCache()
         let routes = Self.routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory,
                                  libraries: libraries, logger: logger)
-        let databasePath = resolve(routes.configuration.storage.sqlitePath, relativeTo: configPath)
-        let store = try SQLiteConversationStore(path: databasePath, logger: logger)
-        logger.info("conversations stored in \(databasePath)")
+        let store = try await openStore(routes.configuration.storage, configPath: configPath, logger: logger)
         var options = ApplicationOptions(logger: logger)
         options.host = host
         options.port = port
@@ -79,13 +77,31 @@ public enum PatchbayLauncher {
         options.reloading = .init(configPath: configPath, pluginsDirectory: pluginsDirectory, libraries: libraries)
         options.onServerRunning = onServerRunning
         try await buildApplication(routes: routes, options: options).run()
-        // Every reply was written before its connection closed; this checkpoints the WAL.
-        do {
-            try store.close()
-            logger.info("conversations flushed to \(databasePath)")
-        } catch {
-            logger.error("closing the conversation store failed: \(error)")
+        // Every reply was written before its connection closed; this checkpoints the WAL. (A
+        // PostgreSQL store's pool is a service of the application and has stopped with it.)
+        if let sqlite = store as? SQLiteConversationStore {
+            do {
+                try sqlite.close()
+                logger.info("conversations flushed to \(sqlite.path)")
+            } catch {
+                logger.error("closing the conversation store failed: \(error)")
+            }
         }
+    }
+
+    /// The store `storage:` names: the SQLite file (relative to providers.yaml), or the PostgreSQL
+    /// database, migrated before the server listens.
+    public static func openStore(_ storage: StorageSettings, configPath: String, logger: Logger) async throws -> any ConversationStore {
+        guard let url = storage.postgresURL else {
+            let databasePath = resolve(storage.sqlitePath, relativeTo: configPath)
+            let store = try SQLiteConversationStore(path: databasePath, logger: logger)
+            logger.info("conversations stored in \(databasePath)")
+            return store
+        }
+        let endpoint = PostgresConversationStore.Endpoint(url)
+        try await PostgresConversationStore.migrate(endpoint: endpoint, logger: logger)
+        logger.info("conversations stored in PostgreSQL at \(endpoint.redacted)")
+        return PostgresConversationStore(endpoint: endpoint, logger: logger)
     }
 
     /// The lines `patchbay plugins` prints: what loads, what is refused and why.

@@ -20,8 +20,10 @@ public struct StartupSettings: Sendable, Equatable {
     public var shutdownGraceMilliseconds: Int
     /// The largest WebSocket message, in bytes: also the frame decoder's limit, set when the server starts.
     public var webSocketMaxMessageBytes: Int
-    /// providers.yaml's `storage:` section.
+    /// providers.yaml's `storage:` section: the engine and where (no password).
     public var storagePath: String
+    /// The PostgreSQL URL in full, so that a new password counts as a change too (never shown).
+    let storageURL: PostgresURL?
     /// providers.yaml's `logging:` section, as text (format and level).
     public var logging: String
     /// The command line's `--host`, which wins over the file's at every reload too.
@@ -45,7 +47,8 @@ public struct StartupSettings: Sendable, Equatable {
         self.bodyTimeoutMilliseconds = server.bodyTimeoutMilliseconds
         self.shutdownGraceMilliseconds = server.shutdownGraceMilliseconds
         self.webSocketMaxMessageBytes = server.webSocketMaxMessageBytes
-        self.storagePath = configuration.storage.sqlitePath
+        self.storagePath = configuration.storage.summary
+        self.storageURL = configuration.storage.postgresURL
         self.logging = "\(configuration.logging)"
         self.hostOverride = host
         self.portOverride = port
@@ -62,7 +65,7 @@ public struct StartupSettings: Sendable, Equatable {
         if bodyTimeoutMilliseconds != other.bodyTimeoutMilliseconds { changed.append("server.body_timeout_ms") }
         if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }
         if webSocketMaxMessageBytes != other.webSocketMaxMessageBytes { changed.append("server.websocket_max_message_bytes") }
-        if storagePath != other.storagePath { changed.append("storage") }
+        if storagePath != other.storagePath || storageURL != other.storageURL { changed.append("storage") }
         if logging != other.logging { changed.append("logging") }
         return changed
     }
