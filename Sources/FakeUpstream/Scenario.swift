@@ -39,7 +39,12 @@ import Foundation
 /// - `drop_after=K`: stream K deltas, then close the connection (no final chunk, no `[DONE]`).
 /// - `malformed`: after the first delta, one event whose JSON is cut short; then carry on.
 /// - `error_event`: after the first delta, the provider's mid-stream error event, then end the
-///   response (Anthropic: `event: error` with `overloaded_error`; OpenAI: `data: {"error":…}`).
+///   response (Anthropic: `event: error` with `overloaded_error`; OpenAI: `data: {"error":…}`;
+///   OpenAI Responses: `event: error` then `event: response.failed`).
+///
+/// The Responses API (`POST /v1/responses`) also refuses, with OpenAI's 400
+/// `previous_response_not_found`, a `previous_response_id` that this fake upstream did not issue
+/// (with `store` on) since it started.
 public struct FakeScenario: Sendable, Equatable {
     public var text: String?
     public var deltaCount: Int?
