@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EchoProvider", type: .dynamic, targets: ["EchoProvider"]),
         .library(name: "OpenAIProvider", type: .dynamic, targets: ["OpenAIProvider"]),
         .library(name: "AnthropicProvider", type: .dynamic, targets: ["AnthropicProvider"]),
+        .library(name: "OpenAIResponsesProvider", type: .dynamic, targets: ["OpenAIResponsesProvider"]),
         // A fake OpenAI/Anthropic upstream for tests and benchmarks.
         .executable(name: "fake-upstream", targets: ["fake-upstream"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
@@ -165,6 +166,12 @@ let package = Package(
             path: "Plugins/AnthropicProvider",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "OpenAIResponsesProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/OpenAIResponsesProvider",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: The fake upstream (tests and benchmarks)
         .target(
@@ -248,6 +255,7 @@ let package = Package(
             name: "PatchbayPluginHostTests",
             dependencies: [
                 "CPatchbayPlugin",
+                "FakeUpstream",
                 "PatchbayJSON",
                 "PatchbayPluginHost",
                 "PatchbayTestSupport",
