@@ -11,7 +11,7 @@ PLUGINS_DIR ?= provider-plugins
 # `make run` serves a release build; `make run BUILD=debug` builds faster.
 BUILD ?= release
 # The provider plugins shipped in this repo (SwiftPM dynamic library products).
-PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider GeminiProvider
+PROVIDER_PLUGINS ?= EchoProvider OpenAIProvider AnthropicProvider GeminiProvider OpenAIResponsesProvider
 # What building and running need: `make run` installs these and nothing else.
 APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-config gcc libc6-dev
 # The provider plugins written in Rust (Plugins/<Name>/Cargo.toml), built with cargo: rustup's if

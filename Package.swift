@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "OpenAIProvider", type: .dynamic, targets: ["OpenAIProvider"]),
         .library(name: "AnthropicProvider", type: .dynamic, targets: ["AnthropicProvider"]),
         .library(name: "GeminiProvider", type: .dynamic, targets: ["GeminiProvider"]),
+        .library(name: "OpenAIResponsesProvider", type: .dynamic, targets: ["OpenAIResponsesProvider"]),
         // A fake OpenAI/Anthropic/Gemini upstream for tests and benchmarks.
         .executable(name: "fake-upstream", targets: ["fake-upstream"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
@@ -175,6 +176,12 @@ let package = Package(
             name: "GeminiProvider",
             dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
             path: "Plugins/GeminiProvider",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OpenAIResponsesProvider",
+            dependencies: ["PatchbayPluginKit", "CPatchbayPlugin"],
+            path: "Plugins/OpenAIResponsesProvider",
             swiftSettings: swiftSettings
         ),
 

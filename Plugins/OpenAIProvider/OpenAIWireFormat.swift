@@ -49,12 +49,7 @@ struct OpenAIWireFormat: UpstreamWireFormat {
     func makeDecoder(for request: ChatCallRequest) -> OpenAIReplyDecoder { OpenAIReplyDecoder() }
 
     func errorDescription(status: Int, body: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = object["error"] as? [String: Any] else {
-            return "OpenAI answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
-        }
-        let details = [error["type"], error["code"]].compactMap { $0 as? String }.joined(separator: ", ")
-        return "OpenAI answered \(status): \(error["message"] as? String ?? "(no message)")" + (details.isEmpty ? "" : " (\(details))")
+        OpenAIErrorBody.describe("OpenAI", status: status, body: body)
     }
 }
 

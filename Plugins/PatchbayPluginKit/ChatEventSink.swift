@@ -12,8 +12,8 @@ public enum ChatEvent: Sendable, Equatable {
     case delta([UInt8])
     /// Token usage.
     case usage(inputTokens: Int, outputTokens: Int)
-    /// TERMINAL: the reply ended normally.
-    case done(finishReason: String?)
+    /// TERMINAL: the reply ended normally; `state` is the provider's handle on the conversation (ABI 1.2).
+    case done(finishReason: String?, state: String? = nil)
     /// TERMINAL: the call failed.
     case error(ChatError)
 
@@ -77,7 +77,7 @@ public final class ChatEventSink: @unchecked Sendable {
     private enum Outgoing {
         case delta(UnsafeRawBufferPointer)
         case usage(Int, Int)
-        case done(String?)
+        case done(String?, state: String?)
         case error(ChatError)
 
         var isTerminal: Bool {
@@ -130,10 +130,12 @@ public final class ChatEventSink: @unchecked Sendable {
         send(.usage(inputTokens, outputTokens))
     }
 
-    /// TERMINAL: ends the call normally.
+    /// TERMINAL: ends the call normally. `state` (ABI 1.2, for a plugin whose manifest declares
+    /// ``PluginCapability/state``): the provider's handle on the conversation as it now stands,
+    /// which the host passes back in the conversation's next request (at most 4096 bytes).
     @discardableResult
-    public func done(finishReason: String? = nil) -> Bool {
-        send(.done(finishReason))
+    public func done(finishReason: String? = nil, state: String? = nil) -> Bool {
+        send(.done(finishReason, state: state))
     }
 
     /// TERMINAL: ends the call with an error.
@@ -270,7 +272,7 @@ public final class ChatEventSink: @unchecked Sendable {
             switch event {
             case .delta(let bytes): handler(.delta(Array(bytes)))
             case .usage(let input, let output): handler(.usage(inputTokens: input, outputTokens: output))
-            case .done(let reason): handler(.done(finishReason: reason))
+            case .done(let reason, let state): handler(.done(finishReason: reason, state: state))
             case .error(let error): handler(.error(error))
             }
         case .abi(let onEvent, let userData):
@@ -279,12 +281,18 @@ public final class ChatEventSink: @unchecked Sendable {
                 Self.call(onEvent, userData, PATCHBAY_EVENT_DELTA, bytes)
             case .usage(let input, let output):
                 Self.call(onEvent, userData, PATCHBAY_EVENT_USAGE, "{\"input_tokens\":\(input),\"output_tokens\":\(output)}")
-            case .done(let reason):
-                Self.call(onEvent, userData, PATCHBAY_EVENT_DONE, reason.map { "{\"finish_reason\":\(JSONText.string($0))}" } ?? "{}")
+            case .done(let reason, let state):
+                Self.call(onEvent, userData, PATCHBAY_EVENT_DONE, Self.doneJSON(finishReason: reason, state: state))
             case .error(let error):
                 Self.call(onEvent, userData, PATCHBAY_EVENT_ERROR, error.json)
             }
         }
+    }
+
+    /// The DONE event's JSON: `{"finish_reason":…,"state":…}`, each member only when set.
+    static func doneJSON(finishReason: String?, state: String?) -> String {
+        let members = [finishReason.map { "\"finish_reason\":" + JSONText.string($0) }, state.map { "\"state\":" + JSONText.string($0) }]
+        return "{" + members.compactMap { $0 }.joined(separator: ",") + "}"
     }
 
     private static func call(_ onEvent: patchbay_event_fn, _ userData: UnsafeMutableRawPointer?, _ kind: patchbay_event_kind, _ text: String) {

@@ -37,6 +37,20 @@ public protocol ChatReplyDecoder: AnyObject {
     func decode(body: [UInt8], into sink: ChatEventSink) -> ChatReplyStep
 }
 
+/// Error bodies in OpenAI's shape, `{"error":{"message","type","param","code"}}`, which OpenAI's
+/// Chat Completions and Responses APIs and most compatible servers send.
+public enum OpenAIErrorBody {
+    /// "`vendor` answered `status`: message (type, code)", or the body's start when it is not that shape.
+    public static func describe(_ vendor: String, status: Int, body: [UInt8]) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let error = object["error"] as? [String: Any] else {
+            return "\(vendor) answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
+        }
+        let details = [error["type"], error["code"]].compactMap { $0 as? String }.joined(separator: ", ")
+        return "\(vendor) answered \(status): \(error["message"] as? String ?? "(no message)")" + (details.isEmpty ? "" : " (\(details))")
+    }
+}
+
 /// Removes secrets from text that is about to be logged or reported.
 public enum SecretRedaction {
     /// `text` with every secret, and anything shaped like an API key, replaced.

@@ -98,6 +98,10 @@ public struct PluginCapability: Sendable, Hashable, ExpressibleByStringLiteral {
     public static let usage: PluginCapability = "usage"
     /// The plugin stops upstream work on cancel.
     public static let cancel: PluginCapability = "cancel"
+    /// The plugin keeps provider-side state per conversation (ABI 1.2): it reads the request's
+    /// `state` and ends its replies with `done(finishReason:state:)`. The host passes state only
+    /// to plugins that declare this.
+    public static let state: PluginCapability = "state"
 }
 
 /// An error that maps to one of the ABI's status codes: throw it from `startChat` to refuse a

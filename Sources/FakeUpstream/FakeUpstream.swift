@@ -8,14 +8,17 @@ import NIOCore
 import ServiceLifecycle
 
 /// A fake AI provider upstream for tests and benchmarks: it speaks the OpenAI Chat Completions
-/// (`POST /v1/chat/completions`), Anthropic Messages (`POST /v1/messages`) and Gemini
-/// (`POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`) wire formats,
+/// (`POST /v1/chat/completions`), OpenAI Responses (`POST /v1/responses`), Anthropic Messages
+/// (`POST /v1/messages`) and Gemini (`POST /v1beta/models/{model}:generateContent` and
+/// `:streamGenerateContent?alt=sse`) wire formats,
 /// injects the faults a request's scenario asks for (see ``FakeScenario``), and records
 /// everything it receives and does.
 public final class FakeUpstream: Sendable {
     let logger: Logger
     let recorder = Recorder()
     let stopper = Stopper()
+    /// The Responses API's stored response ids, for `previous_response_id`.
+    let responseLedger = ResponseLedger()
 
     static let maxBodySize = 32 * 1024 * 1024
 
@@ -61,6 +64,9 @@ public final class FakeUpstream: Sendable {
         }
         router.post("/v1/chat/completions") { request, context in
             try await self.handleOpenAI(request, context: context)
+        }
+        router.post("/v1/responses") { request, context in
+            try await self.handleResponses(request, context: context)
         }
         router.post("/v1/messages") { request, context in
             try await self.handleAnthropic(request, context: context)

@@ -11,22 +11,7 @@ extension FakeUpstream {
         let requestID = "req_fake_\(number)"
 
         func headers(contentType: String, rateLimited: Bool = false) -> HTTPFields {
-            let elapsed = ContinuousClock.now - start
-            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            return [
-                .contentType: contentType,
-                Self.field("openai-organization"): "org-fake",
-                Self.field("openai-processing-ms"): String(ms),
-                Self.field("openai-project"): "proj_fake",
-                Self.field("openai-version"): "2020-10-01",
-                Self.field("x-ratelimit-limit-requests"): "10000",
-                Self.field("x-ratelimit-limit-tokens"): "50000000",
-                Self.field("x-ratelimit-remaining-requests"): rateLimited ? "0" : "9999",
-                Self.field("x-ratelimit-remaining-tokens"): rateLimited ? "0" : "49999974",
-                Self.field("x-ratelimit-reset-requests"): rateLimited ? "20s" : "6ms",
-                Self.field("x-ratelimit-reset-tokens"): "0s",
-                Self.field("x-request-id"): requestID,
-            ]
+            Self.openAIHeaders(since: start, requestID: requestID, contentType: contentType, rateLimited: rateLimited)
         }
         func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
             var fields = headers(contentType: "application/json", rateLimited: status == 429)
@@ -34,10 +19,7 @@ extension FakeUpstream {
             return fixedResponse(status: status, headers: fields, body: body, path: path)
         }
 
-        let authorization = request.headers[.authorization] ?? ""
-        let token =
-            authorization.lowercased().hasPrefix("bearer ")
-            ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+        let token = Self.bearerToken(of: request)
         guard !token.isEmpty else {
             return errorResponse(401, OpenAIFormat.invalidAPIKey(token))
         }
@@ -103,5 +85,34 @@ extension FakeUpstream {
         var bytes = Array(OpenAIFormat.completion(reply).utf8)
         if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
         return fixedResponse(status: 200, headers: headers(contentType: "application/json"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+    }
+}
+
+extension FakeUpstream {
+    /// The headers api.openai.com sends with every reply (Chat Completions and Responses alike).
+    static func openAIHeaders(since start: ContinuousClock.Instant, requestID: String, contentType: String, rateLimited: Bool) -> HTTPFields {
+        let elapsed = ContinuousClock.now - start
+        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return [
+            .contentType: contentType,
+            field("openai-organization"): "org-fake",
+            field("openai-processing-ms"): String(ms),
+            field("openai-project"): "proj_fake",
+            field("openai-version"): "2020-10-01",
+            field("x-ratelimit-limit-requests"): "10000",
+            field("x-ratelimit-limit-tokens"): "50000000",
+            field("x-ratelimit-remaining-requests"): rateLimited ? "0" : "9999",
+            field("x-ratelimit-remaining-tokens"): rateLimited ? "0" : "49999974",
+            field("x-ratelimit-reset-requests"): rateLimited ? "20s" : "6ms",
+            field("x-ratelimit-reset-tokens"): "0s",
+            field("x-request-id"): requestID,
+        ]
+    }
+
+    /// The bearer token of a request, "" without one.
+    static func bearerToken(of request: Request) -> String {
+        let authorization = request.headers[.authorization] ?? ""
+        return authorization.lowercased().hasPrefix("bearer ")
+            ? String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
     }
 }

@@ -40,11 +40,16 @@ import Foundation
 /// - `malformed`: after the first delta, one event whose JSON is cut short; then carry on.
 /// - `error_event`: after the first delta, the provider's mid-stream error event, then end the
 ///   response (Anthropic: `event: error` with `overloaded_error`; OpenAI: `data: {"error":…}`;
-///   Gemini: its 503 error body, bare, with no `data:` prefix).
+///   Gemini: its 503 error body, bare, with no `data:` prefix; OpenAI Responses: `event: error`
+///   then `event: response.failed`).
 /// - `safety` or `safety=reply` (Gemini): after the first delta, a candidate stopped with
 ///   `finishReason: SAFETY`, then end the response; `safety=prompt`: the prompt is blocked
 ///   (`promptFeedback.blockReason: SAFETY`) before any text. Without streaming, the whole reply
 ///   says the same. The other formats ignore it.
+///
+/// The Responses API (`POST /v1/responses`) also refuses, with OpenAI's 400
+/// `previous_response_not_found`, a `previous_response_id` that this fake upstream did not issue
+/// (with `store` on) since it started.
 public struct FakeScenario: Sendable, Equatable {
     public var text: String?
     public var deltaCount: Int?

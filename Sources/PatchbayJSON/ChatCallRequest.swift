@@ -36,6 +36,9 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
     public var topP: Double?
     /// Stop sequences, if set.
     public var stop: [String]?
+    /// The provider-side state of the conversation (ABI 1.2): what this plugin's last DONE said,
+    /// passed back only to the provider that produced it. `messages` is still the full context.
+    public var state: String?
 
     /// Creates a request (for tests and for plugins that build one themselves).
     public init(
@@ -47,7 +50,8 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         temperature: Double? = nil,
         maxTokens: Int? = nil,
         topP: Double? = nil,
-        stop: [String]? = nil
+        stop: [String]? = nil,
+        state: String? = nil
     ) {
         self.requestID = requestID
         self.model = model
@@ -58,6 +62,7 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         self.maxTokens = maxTokens
         self.topP = topP
         self.stop = stop
+        self.state = state
     }
 
     /// The request JSON, members in the header's order; optional members only when set.
@@ -74,6 +79,7 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         if let maxTokens { json += #","max_tokens":\#(maxTokens)"# }
         if let topP { json += #","top_p":"# + JSONText.number(topP) }
         if let stop, !stop.isEmpty { json += #","stop":"# + JSONText.array(stop) }
+        if let state { json += #","state":"# + JSONText.string(state) }
         return json + "}"
     }
 
@@ -88,7 +94,7 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         case model, system, messages, stream, temperature
         case maxTokens = "max_tokens"
         case topP = "top_p"
-        case stop
+        case stop, state
     }
 
     /// Decodes the request JSON.
@@ -103,5 +109,6 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         topP = try container.decodeIfPresent(Double.self, forKey: .topP)
         stop = try container.decodeIfPresent([String].self, forKey: .stop)
+        state = try container.decodeIfPresent(String.self, forKey: .state)
     }
 }

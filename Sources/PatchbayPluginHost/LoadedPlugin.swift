@@ -42,6 +42,13 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
+    /// Whether the plugin keeps provider-side state per conversation (ABI 1.2): it declares the
+    /// `state` capability, so the host passes a conversation's state back to it.
+    public var keepsState: Bool { manifest.capabilities.contains(PluginManifest.stateCapability) }
+
+    /// The longest state the host keeps (`PATCHBAY_STATE_MAX_BYTES`).
+    public static let stateMaximumBytes = Int(PATCHBAY_STATE_MAX_BYTES)
+
     /// Whether the plugin's calls can be paused while their client catches up (ABI 1.1).
     public var canPause: Bool { descriptor.chat_pause != nil }
 

@@ -90,8 +90,9 @@ public enum PluginEvent: Sendable, Equatable {
     case delta(String)
     /// Token usage so far; the last one wins.
     case usage(TokenUsage)
-    /// Terminal: the reply ended normally.
-    case done(finishReason: String?)
+    /// Terminal: the reply ended normally; `state` is the provider's handle on the conversation
+    /// (ABI 1.2), kept only from a plugin that declares the `state` capability.
+    case done(finishReason: String?, state: String? = nil)
     /// Terminal: the call failed.
     case failed(PluginFailure)
 

@@ -9,6 +9,9 @@ public struct PluginManifest: Sendable, Equatable, Codable {
     /// A line for humans.
     public var description: String?
 
+    /// The capability of a plugin that keeps provider-side state (ABI 1.2).
+    public static let stateCapability = "state"
+
     /// Creates a manifest.
     public init(capabilities: [String], models: [String], description: String? = nil) {
         self.capabilities = capabilities

@@ -201,9 +201,9 @@ final class ChatCallBridge: Sendable {
             }
             if !state.withLock({ $0.terminal }) { continuation.yield(.usage(usage)) }
         case PATCHBAY_EVENT_DONE:
-            struct Done: Decodable { var finish_reason: String? }
-            let reason = (try? JSONDecoder().decode(Done.self, from: Data(bytes)))?.finish_reason
-            finish(with: .done(finishReason: reason))
+            struct Done: Decodable { var finish_reason: String?; var state: String? }
+            let done = try? JSONDecoder().decode(Done.self, from: Data(bytes))
+            finish(with: .done(finishReason: done?.finish_reason, state: acceptedState(done?.state)))
         case PATCHBAY_EVENT_ERROR:
             let failure = (try? JSONDecoder().decode(PluginFailure.self, from: Data(bytes)))
                 ?? PluginFailure(code: .internalError, message: "the plugin sent an unreadable error event")
@@ -211,6 +211,20 @@ final class ChatCallBridge: Sendable {
         default:
             logger.debug("ignoring plugin event of unknown kind \(event.kind)")
         }
+    }
+
+    /// The DONE's `state` (ABI 1.2), if the plugin declared the capability and it is not too long.
+    private func acceptedState(_ state: String?) -> String? {
+        guard let state else { return nil }
+        guard instance.plugin.keepsState else {
+            logger.debug("ignoring the state of a plugin that does not declare the \"state\" capability")
+            return nil
+        }
+        guard state.utf8.count <= LoadedPlugin.stateMaximumBytes else {
+            logger.warning("plugin sent a state of \(state.utf8.count) bytes; the most kept is \(LoadedPlugin.stateMaximumBytes): none kept")
+            return nil
+        }
+        return state
     }
 
     private func finish(with event: PluginEvent) {

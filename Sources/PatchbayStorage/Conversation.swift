@@ -17,6 +17,9 @@ public struct Conversation: Sendable, Equatable {
     /// The id of the API key that created it; nil when authentication was off then (or for a
     /// conversation stored before owners were kept).
     public var owner: String?
+    /// The provider-side state the conversation's last reply left, with the provider it belongs
+    /// to; nil when the last reply left none (or failed), or the context was reset since.
+    public var providerState: ProviderState?
 
     /// Creates a conversation value.
     public init(
@@ -26,7 +29,8 @@ public struct Conversation: Sendable, Equatable {
         updatedAt: Date,
         contextStartedAt: Date? = nil,
         messageCount: Int = 0,
-        owner: String? = nil
+        owner: String? = nil,
+        providerState: ProviderState? = nil
     ) {
         self.id = id
         self.assistantType = assistantType
@@ -35,5 +39,6 @@ public struct Conversation: Sendable, Equatable {
         self.contextStartedAt = contextStartedAt
         self.messageCount = messageCount
         self.owner = owner
+        self.providerState = providerState
     }
 }

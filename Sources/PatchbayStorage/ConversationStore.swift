@@ -29,7 +29,14 @@ public protocol ConversationStore: Sendable {
     /// (see ``resetContext(conversationID:at:)``), oldest first, at most `limit` (the most recent `limit`).
     func contextMessages(conversationID: String, limit: Int) async throws -> [StoredMessage]
 
-    /// Marks that messages before now are kept but no longer sent (an inactivity reset).
+    /// Replaces the conversation's provider-side state (nil: drops it). Does not count as activity.
+    ///
+    /// Throws a ``StorageError/Code/notFound`` error if the conversation does not exist, and an
+    /// ``StorageError/Code/invalidArgument`` one for a state longer than ``ProviderState/maximumBytes``.
+    func setProviderState(_ state: ProviderState?, conversationID: String) async throws
+
+    /// Marks that messages before now are kept but no longer sent (an inactivity reset), and drops
+    /// the provider-side state, which remembers those messages.
     ///
     /// Returns the updated conversation.
     func resetContext(conversationID: String, at: Date) async throws -> Conversation

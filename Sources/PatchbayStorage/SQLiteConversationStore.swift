@@ -185,7 +185,7 @@ public final class SQLiteConversationStore: ConversationStore {
             try db.execute(
                 sql: """
                     UPDATE conversations
-                    SET context_started_at = ?,
+                    SET context_started_at = ?, provider_state = NULL, provider_state_provider = NULL,
                         context_start_message_id = COALESCE(
                             (SELECT MAX(id) FROM messages WHERE conversation_id = conversations.id),
                             context_start_message_id
@@ -198,6 +198,20 @@ public final class SQLiteConversationStore: ConversationStore {
                 throw StorageError.notFound(conversationID: conversationID)
             }
             return conversation.conversation
+        }
+    }
+
+    public func setProviderState(_ state: ProviderState?, conversationID: String) async throws {
+        try Validation.conversationID(conversationID)
+        try Validation.providerState(state)
+        try await self.write("keep the provider state of conversation '\(conversationID)'") { db in
+            try db.execute(
+                sql: "UPDATE conversations SET provider_state = ?, provider_state_provider = ? WHERE id = ?",
+                arguments: [state?.value, state?.provider, conversationID]
+            )
+            guard db.changesCount > 0 else {
+                throw StorageError.notFound(conversationID: conversationID)
+            }
         }
     }
 
@@ -346,7 +360,7 @@ public final class SQLiteConversationStore: ConversationStore {
                 db,
                 sql: """
                     SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id,
-                        message_count, owner
+                        message_count, owner, provider_state, provider_state_provider
                     FROM conversations WHERE id = ?
                     """,
                 arguments: [id]
@@ -355,6 +369,8 @@ public final class SQLiteConversationStore: ConversationStore {
             return nil
         }
         let contextStartedAt: Int64? = try row.decode(forColumn: "context_started_at")
+        let stateValue: String? = try row.decode(forColumn: "provider_state")
+        let stateProvider: String? = try row.decode(forColumn: "provider_state_provider")
         return ConversationRecord(
             conversation: Conversation(
                 id: try row.decode(forColumn: "id"),
@@ -363,7 +379,8 @@ public final class SQLiteConversationStore: ConversationStore {
                 updatedAt: StorageDate.date(milliseconds: try row.decode(forColumn: "updated_at")),
                 contextStartedAt: contextStartedAt.map(StorageDate.date(milliseconds:)),
                 messageCount: try row.decode(forColumn: "message_count"),
-                owner: try row.decode(forColumn: "owner")
+                owner: try row.decode(forColumn: "owner"),
+                providerState: stateValue.flatMap { value in stateProvider.map { ProviderState(provider: $0, value: value) } }
             ),
             contextStartMessageID: try row.decode(forColumn: "context_start_message_id")
         )

@@ -6,7 +6,7 @@ import GRDB
 /// Never edit a shipped migration: append a new one with a new name.
 enum SQLiteSchema {
     /// The names of the migrations, in the order they run.
-    static let migrationNames = ["v1-conversations-and-messages", "v2-conversation-owner"]
+    static let migrationNames = ["v1-conversations-and-messages", "v2-conversation-owner", "v3-provider-state"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -54,6 +54,16 @@ enum SQLiteSchema {
         // authentication on, only admin keys may read or delete them.
         migrator.registerMigration("v2-conversation-owner") { db in
             try db.execute(sql: "ALTER TABLE conversations ADD COLUMN owner TEXT")
+        }
+        // The provider-side state of the last reply (ABI 1.2) and the provider it belongs to:
+        // both set, or both NULL.
+        migrator.registerMigration("v3-provider-state") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE conversations ADD COLUMN provider_state TEXT;
+                    ALTER TABLE conversations ADD COLUMN provider_state_provider TEXT;
+                    """
+            )
         }
         return migrator
     }

@@ -31,6 +31,18 @@ enum Validation {
         }
     }
 
+    static func providerState(_ state: ProviderState?) throws {
+        guard let state else { return }
+        guard !state.provider.isEmpty else {
+            throw StorageError.invalidArgument("a provider state needs the name of its provider")
+        }
+        guard state.value.utf8.count <= ProviderState.maximumBytes else {
+            throw StorageError.invalidArgument(
+                "provider state is \(state.value.utf8.count) bytes long; at most \(ProviderState.maximumBytes) are kept"
+            )
+        }
+    }
+
     static func message(_ message: NewMessage) throws {
         _ = try StorageDate.milliseconds(message.createdAt, name: "message createdAt")
         if let usage = message.usage {

@@ -39,8 +39,9 @@ final class RawABISession: @unchecked Sendable {
     }
 
     /// Starts one call; events are recorded as they come.
-    func start(message: String, model: String = "m") -> patchbay_status {
-        let json = #"{"request_id":"t","model":"# + "\"\(model)\"" + #","messages":[{"role":"user","content":"# + "\"\(message)\"" + #"}],"stream":true}"#
+    /// - Parameter extraJSON: members appended to the request JSON (`,"state":"…"`).
+    func start(message: String, model: String = "m", extraJSON: String = "") -> patchbay_status {
+        let json = #"{"request_id":"t","model":""# + model + #"","messages":[{"role":"user","content":"# + "\"\(message)\"" + #"}],"stream":true"# + extraJSON + "}"
         var out: OpaquePointer?
         let status = json.withCString { text in
             var request = patchbay_chat_request(

@@ -16,6 +16,13 @@ enum BrokenPluginCompiler {
                           output: "\(directory.path)/libabi10.so", label: "ABI10")
     }
 
+    /// Builds the plugin whose descriptor is ABI 1.1's (pause and resume, no state capability).
+    /// - Parameter flags: `-DDECLARES_STATE` and `-DSTATE_BYTES=N` turn it into a plugin that
+    ///   declares the 1.2 capability and sends a state of N bytes, to test the host's limit.
+    static func compileABI11(into directory: TemporaryDirectory, flags: [String] = [], name: String = "libabi11.so") async throws -> String {
+        try await compile(source: "ABI11Plugin/abi11_plugin.c", flags: flags, output: "\(directory.path)/\(name)", label: "ABI11")
+    }
+
     private static func compile(source: String, flags: [String], output: String, label: String) async throws -> String {
         let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
             "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror",

@@ -13,7 +13,7 @@ struct PluginLoaderTests {
         let echo = try loader.load(path: TestPaths.builtPlugin("EchoProvider")).get()
         #expect(echo.name == "echo")
         #expect(echo.version == "1.0.0")
-        #expect(echo.abiMajor == 1 && echo.abiMinor == 1)
+        #expect(echo.abiMajor == 1 && echo.abiMinor == PluginLoader.abiMinor)
         #expect(echo.canPause)
         #expect(echo.manifest.models == ["echo-1"])
         #expect(echo.manifest.capabilities == ["stream", "usage", "cancel"])
@@ -48,9 +48,9 @@ struct PluginLoaderTests {
         arguments: [
             ("NO_ENTRY", "does not export patchbay_plugin_entry_v1 (not a Patchbay ABI 1 plugin)"),
             ("ENTRY_V2", "does not export patchbay_plugin_entry_v1 (not a Patchbay ABI 1 plugin; it exports patchbay_plugin_entry_v2, a different ABI major)"),
-            ("WRONG_MAJOR", "is built for plugin ABI 2.1; this host speaks ABI 1.1"),
+            ("WRONG_MAJOR", "is built for plugin ABI 2.\(PluginLoader.abiMinor); this host speaks ABI 1.\(PluginLoader.abiMinor)"),
             ("TRUNCATED", "descriptor is 40 bytes; ABI 1.0 needs at least 80"),
-            ("REFUSES_HOST", "refused this host (ABI 1.1): its entry point returned no descriptor"),
+            ("REFUSES_HOST", "refused this host (ABI 1.\(PluginLoader.abiMinor)): its entry point returned no descriptor"),
             ("HALF_PAUSE", "invalid descriptor: chat_pause and chat_resume must be both set or both NULL"),
             ("BAD_NAME", "invalid descriptor: name 'Bad Name!' must be 1 to 64 of a-z, 0-9, '-' and '_'"),
             ("NULL_FUNCTION", "invalid descriptor: required functions are NULL: chat_start"),

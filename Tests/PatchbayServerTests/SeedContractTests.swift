@@ -105,6 +105,9 @@ struct SeedContractTests {
             #expect(reply["conversationId"] as? String == "optional_conversation_id")
             #expect(reply["provider"] as? String == "echo")
             #expect(reply["assistantId"] as? String == "default")
+            // The echo plugin keeps no provider-side state, so no threadId (openai-responses sends one:
+            // ResponsesProviderTests).
+            #expect(reply["threadId"] == nil)
 
             let health = try object(try await send(client, .get, "/health"))
             #expect(health["status"] as? String == "healthy")

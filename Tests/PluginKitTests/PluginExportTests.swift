@@ -277,7 +277,7 @@ struct PluginExportTests {
     func pauseAndResume() throws {
         let descriptor = try #require(PluginExport.descriptor(for: ScriptedPlugin.self, hostMajor: 1, hostMinor: 1))
         #expect(Int(descriptor.pointee.struct_size) == MemoryLayout<patchbay_plugin_descriptor>.size)
-        #expect(descriptor.pointee.abi_minor == 1)
+        #expect(descriptor.pointee.abi_minor == UInt16(PATCHBAY_ABI_MINOR))
         let pause = try #require(descriptor.pointee.chat_pause)
         let resume = try #require(descriptor.pointee.chat_resume)
         let host = FakeHost()

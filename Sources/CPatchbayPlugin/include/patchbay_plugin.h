@@ -1,7 +1,13 @@
 /*
- * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.1.
+ * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.2.
  *
  * CHANGELOG
+ *  1.2  Provider-side state per conversation (JSON only; no struct changes). A plugin that
+ *       declares the manifest capability "state" may put `"state": <string>` (opaque to the host,
+ *       at most PATCHBAY_STATE_MAX_BYTES) in its DONE event; the host stores it with the
+ *       conversation and passes it back as `"state"` in that conversation's next request JSON,
+ *       to the same provider only (see STATE below). 1.0 and 1.1 plugins are unaffected: the
+ *       host never sends them `state`, and still sends every request the full `messages`.
  *  1.1  Flow control: optional `chat_pause` / `chat_resume` appended to the descriptor. The host
  *       pauses a call whose client reads more slowly than the upstream writes, instead of
  *       queueing the reply without bound. A 1.0 plugin (a descriptor that ends at `config_check`)
@@ -89,7 +95,10 @@ extern "C" {
 /** The ABI major version this header describes. A different major is a different ABI. */
 #define PATCHBAY_ABI_MAJOR 1
 /** The ABI minor version this header describes. Minor versions only append. */
-#define PATCHBAY_ABI_MINOR 1
+#define PATCHBAY_ABI_MINOR 2
+
+/** The longest `state` (ABI 1.2) the host stores, in bytes of UTF-8. */
+#define PATCHBAY_STATE_MAX_BYTES 4096
 
 /** The entry point's symbol name for this major version. */
 #define PATCHBAY_PLUGIN_ENTRY_SYMBOL "patchbay_plugin_entry_v1"
@@ -175,8 +184,11 @@ typedef int32_t patchbay_event_kind;
 
 /**
  * TERMINAL. The reply ended normally, JSON:
- *   {"finish_reason": "stop" | "length" | "content_filter" | "tool_calls" | <string>}
- * `finish_reason` is optional.
+ *   {"finish_reason": "stop" | "length" | "content_filter" | "tool_calls" | <string>,
+ *    "state": <string>}
+ * Both members are optional. `state` (since ABI 1.2; a plugin that declares the "state"
+ * capability only): the provider's handle on the conversation as it now stands (an OpenAI
+ * response id, a thread id), at most PATCHBAY_STATE_MAX_BYTES of UTF-8. See STATE below.
  */
 #define PATCHBAY_EVENT_DONE 3
 
@@ -246,10 +258,26 @@ typedef void (*patchbay_event_fn)(void *user_data, const patchbay_event *event);
  *     "temperature": <number>,               // optional
  *     "max_tokens":  <int>,                  // optional
  *     "top_p":       <number>,               // optional
- *     "stop":        [<string>, ...]         // optional: the stop sequences the client gave; sent only when it gave some
+ *     "stop":        [<string>, ...],        // optional: the stop sequences the client gave; sent only when it gave some
+ *     "state":       <string>                // optional, 1.2: see STATE below
  *   }
  * `messages` is in conversation order and ends with the newest user message. A plugin that
  * cannot stream may still be called with "stream": true; it then emits the text as one DELTA.
+ *
+ * STATE (1.2): provider-side memory of a conversation.
+ *  - A plugin opts in by listing "state" in its manifest's `capabilities`. The host never sends
+ *    `state` to a plugin that does not, and ignores `state` in such a plugin's DONE.
+ *  - The DONE event's `state` is stored with the conversation, with the name of the provider
+ *    (the providers.yaml entry) whose call produced it. A `state` longer than
+ *    PATCHBAY_STATE_MAX_BYTES is refused: the host logs it and keeps no state.
+ *  - The next request of that conversation carries `"state"` only when it goes to that same
+ *    provider. A turn answered by another provider (another assistant, a routing fallback), a
+ *    turn that ends without a DONE carrying `state` (an error, a cancel, a plugin that sent
+ *    none), and a reset of the conversation's context all drop the stored state.
+ *  - `messages` is always the full context, state or not: a plugin may send its upstream only
+ *    what the provider does not already have (the messages after the last "assistant" one), and
+ *    must fall back to the full `messages` when the upstream refuses the state (expired,
+ *    unknown): it then emits the new state in its DONE as usual.
  */
 typedef struct patchbay_chat_request {
     uint32_t struct_size;

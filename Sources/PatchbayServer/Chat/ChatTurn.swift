@@ -36,8 +36,10 @@ public final class ChatTurn: Sendable {
                 return .delta(text)
             case .usage:
                 continue
-            case .done(let finishReason):
-                return .finished(TurnSummary(finishReason: finishReason, usage: record.usage))
+            case .done(let finishReason, let state):
+                // A state means something to the client only when the conversation keeps it.
+                let threadID = finishing.conversation == nil ? nil : state
+                return .finished(TurnSummary(finishReason: finishReason, usage: record.usage, threadID: threadID))
             case .failed(let failure):
                 // Cancelled because the client went away (not by a shutdown): nothing more to say,
                 // and the reply is stored as cancelled.

@@ -67,12 +67,16 @@ extension ChatTurns {
                                     contextWasReset: conversation?.contextWasReset ?? false)
         let record = ReplyRecord(keepsText: conversation != nil || !request.stream)
         let parameters = request.parameters.applied(to: route.assistant.answering(with: target.target), logger: logger)
+        let instance = attempt.key.instance
+        // ABI 1.2: a conversation's state goes back only to a plugin that keeps one, of the provider that produced it.
+        let state = instance.plugin.keepsState ? conversation?.state(for: target.provider.name) : nil
         let call: ChatCall
         do {
-            call = try attempt.key.instance.startCall(ChatCallRequest(
+            call = try instance.startCall(ChatCallRequest(
                 requestID: caller.requestID, model: target.target.model, system: parameters.systemPrompt,
                 messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
-                temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop
+                temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop,
+                state: state
             ), bufferBytes: settings.streamBufferBytes)
         } catch {
             logger.error("plugin refused to start the call: \(error.message)", metadata: ["provider": .string(target.provider.name)])

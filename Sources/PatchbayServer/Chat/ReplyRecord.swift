@@ -9,6 +9,7 @@ final class ReplyRecord: Sendable {
         var text = ""
         var usage: TokenUsage?
         var finished = false
+        var providerState: String?
         var errorCode: TurnError.Code?
         var failure: PluginFailure?
         var firstTextAt: ContinuousClock.Instant?
@@ -34,7 +35,9 @@ final class ReplyRecord: Sendable {
                 if state.firstTextAt == nil { state.firstTextAt = .now }
                 if keepsText { state.text += text }
             case .usage(let usage): state.usage = usage
-            case .done: state.finished = true
+            case .done(_, let providerState):
+                state.finished = true
+                state.providerState = providerState
             case .failed(let failure): state.failure = failure
             }
         }
@@ -57,6 +60,8 @@ final class ReplyRecord: Sendable {
     /// How long the first text took to arrive, if any did.
     var timeToFirstText: Duration? { state.withLock { $0.firstTextAt.map { startedAt.duration(to: $0) } } }
     var usage: TokenUsage? { state.withLock { $0.usage } }
+    /// The provider-side state the call's DONE carried (ABI 1.2), if any.
+    var providerState: String? { state.withLock { $0.providerState } }
     /// What the call's end says for routing.
     var verdict: CallVerdict { state.withLock { CallVerdict(failure: $0.failure, finished: $0.finished) } }
 

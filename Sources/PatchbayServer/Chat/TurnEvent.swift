@@ -17,6 +17,9 @@ public struct TurnSummary: Sendable, Equatable {
     public var finishReason: String?
     /// Token counts, if the provider reported them.
     public var usage: TokenUsage?
+    /// The provider's handle on the stored conversation (ABI 1.2 state: an OpenAI response id),
+    /// when the answering plugin keeps one and the turn is stored; seed 001's `threadId`.
+    public var threadID: String? = nil
 }
 
 /// A whole reply, for doors that answer in one body.

@@ -1,5 +1,6 @@
 import Logging
 import PatchbayRateLimit
+import PatchbayStorage
 
 /// The clean-up of a turn, run once by ``ChatTurn/finish()``: what was taken when the turn was
 /// admitted is given back, and what the reply amounted to is recorded.
@@ -21,6 +22,10 @@ struct TurnFinishing: Sendable {
         let usage = record.usage
         await conversation?.recordReply(record.text, status: outcome.status, errorCode: outcome.errorCode, usage: usage,
                                         provider: metadata.provider, model: metadata.model, logger: logger)
+        // Only a complete reply moves the provider's thread on; anything else leaves it behind
+        // the stored conversation, so it is dropped and the next turn sends the whole context.
+        let state = outcome.status == .complete ? record.providerState.map { ProviderState(provider: metadata.provider, value: $0) } : nil
+        await conversation?.keepProviderState(state, logger: logger)
         await limiter.record(usage, under: checks, logger: logger)
         if let slot {
             slot.release()

@@ -15,6 +15,8 @@ struct ConversationTurn: Sendable {
     /// What the provider sees, system prompt excluded: the stored context, then the new message.
     let context: [ChatMessage]
     let assistant: AssistantSettings
+    /// The provider-side state the last reply left (ABI 1.2), with the provider it belongs to.
+    let providerState: ProviderState?
 
     /// Finds or creates the conversation, commits the user's message **before** the provider
     /// is called, and assembles the context.
@@ -31,6 +33,7 @@ struct ConversationTurn: Sendable {
         let id = request.conversationID ?? UUID().uuidString.lowercased()
         var reset = false
         var history: [StoredMessage] = []
+        var providerState: ProviderState? = nil
 
         if let conversation = try await store.conversation(id: id) {
             // Not 403: a key must not learn that another key's conversation exists.
@@ -43,6 +46,7 @@ struct ConversationTurn: Sendable {
                 reset = true
             } else {
                 history = try await store.contextMessages(conversationID: id, limit: assistant.maxConversationLength)
+                providerState = conversation.providerState
             }
         } else {
             // An unknown conversation is seeded with what the client remembers.
@@ -59,8 +63,25 @@ struct ConversationTurn: Sendable {
         let context = history.map { ChatMessage(role: ChatRole($0.role), content: $0.content) } + [newMessage]
         return ConversationTurn(
             store: store, conversationID: id, contextWasReset: reset, context: context,
-            assistant: assistant
+            assistant: assistant, providerState: providerState
         )
+    }
+
+    /// The state to pass to a call to `provider`: only the provider that produced a state can use it.
+    func state(for provider: String) -> String? {
+        providerState.flatMap { $0.provider == provider ? $0.value : nil }
+    }
+
+    /// Replaces the stored provider state with what the turn's reply left (nil: none), writing
+    /// only when it changed. Never throws: a failure is logged, and the next turn sends the whole
+    /// context whatever state it finds, should the provider have lost it.
+    func keepProviderState(_ state: ProviderState?, logger: Logger) async {
+        guard state != providerState else { return }
+        do {
+            try await store.setProviderState(state, conversationID: conversationID)
+        } catch {
+            logger.error("could not keep the provider state", metadata: ["conversation.id": .string(conversationID), "error": .string("\(error)")])
+        }
     }
 
     /// Stores the reply, with the provider and model that answered it (or last failed to). Never

@@ -48,9 +48,9 @@ public enum HistoryCopy {
                     try await connection.query(
                         """
                         INSERT INTO conversations (id, assistant_type, created_at, updated_at, context_started_at,
-                            context_start_message_id, message_count, owner)
+                            context_start_message_id, message_count, owner, provider_state, provider_state_provider)
                         VALUES (\(row.id), \(row.assistantType), \(row.createdAt), \(row.updatedAt), \(row.contextStartedAt),
-                            \(row.contextStartMessageID), \(row.messageCount), \(row.owner))
+                            \(row.contextStartMessageID), \(row.messageCount), \(row.owner), \(row.providerState), \(row.providerStateProvider))
                         """,
                         logger: logger
                     )
@@ -89,18 +89,22 @@ public enum HistoryCopy {
         var contextStartMessageID: Int64
         var messageCount: Int
         var owner: String?
+        var providerState: String?
+        var providerStateProvider: String?
     }
 
     private static func readAll(_ source: SQLiteConversationStore) async throws -> ([ConversationRow], [StoredMessage]) {
         let conversations = try await source.readAllRows { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id, message_count, owner
+                SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id, message_count, owner,
+                    provider_state, provider_state_provider
                 FROM conversations ORDER BY id
                 """).map { row in
                 ConversationRow(
                     id: row["id"], assistantType: row["assistant_type"], createdAt: row["created_at"], updatedAt: row["updated_at"],
                     contextStartedAt: row["context_started_at"], contextStartMessageID: row["context_start_message_id"],
-                    messageCount: row["message_count"], owner: row["owner"]
+                    messageCount: row["message_count"], owner: row["owner"],
+                    providerState: row["provider_state"], providerStateProvider: row["provider_state_provider"]
                 )
             }
         }

@@ -97,15 +97,16 @@ extension PostgresConversationStore {
     static func fetchConversation(_ connection: PostgresConnection, id: String, logger: Logger) async throws -> ConversationRecord? {
         let rows = try await connection.query(
             """
-            SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id, message_count, owner
+            SELECT id, assistant_type, created_at, updated_at, context_started_at, context_start_message_id, message_count, owner,
+                provider_state, provider_state_provider
             FROM conversations WHERE id = \(id)
             """,
             logger: logger
         )
         // Collected, not streamed: the connection is free for the transaction's next statement.
         for row in try await rows.collect() {
-            let (id, assistantType, createdAt, updatedAt, contextStartedAt, contextStart, count, owner) =
-                try row.decode((String, String, Int64, Int64, Int64?, Int64, Int, String?).self)
+            let (id, assistantType, createdAt, updatedAt, contextStartedAt, contextStart, count, owner, stateValue, stateProvider) =
+                try row.decode((String, String, Int64, Int64, Int64?, Int64, Int, String?, String?, String?).self)
             return ConversationRecord(
                 conversation: Conversation(
                     id: id,
@@ -114,7 +115,8 @@ extension PostgresConversationStore {
                     updatedAt: StorageDate.date(milliseconds: updatedAt),
                     contextStartedAt: contextStartedAt.map(StorageDate.date(milliseconds:)),
                     messageCount: count,
-                    owner: owner
+                    owner: owner,
+                    providerState: stateValue.flatMap { value in stateProvider.map { ProviderState(provider: $0, value: value) } }
                 ),
                 contextStartMessageID: contextStart
             )

@@ -110,7 +110,7 @@ extension PostgresConversationStore {
                 try await connection.query(
                     """
                     UPDATE conversations
-                    SET context_started_at = \(resetAt),
+                    SET context_started_at = \(resetAt), provider_state = NULL, provider_state_provider = NULL,
                         context_start_message_id = COALESCE(
                             (SELECT MAX(id) FROM messages WHERE conversation_id = conversations.id), context_start_message_id
                         )
@@ -122,6 +122,23 @@ extension PostgresConversationStore {
                     throw StorageError.notFound(conversationID: conversationID)
                 }
                 return conversation.conversation
+            }
+        }
+    }
+
+    public func setProviderState(_ state: ProviderState?, conversationID: String) async throws {
+        try Validation.conversationID(conversationID)
+        try Validation.providerState(state)
+        try await self.bounded("keep the provider state of conversation '\(conversationID)'", write: true) { [client = self.client, logger = self.logger] in
+            let updated = try await client.query(
+                """
+                UPDATE conversations SET provider_state = \(state?.value), provider_state_provider = \(state?.provider)
+                WHERE id = \(conversationID) RETURNING id
+                """,
+                logger: logger
+            ).collect()
+            guard !updated.isEmpty else {
+                throw StorageError.notFound(conversationID: conversationID)
             }
         }
     }

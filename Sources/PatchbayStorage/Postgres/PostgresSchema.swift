@@ -47,6 +47,15 @@ enum PostgresSchema {
             ]
         ),
         ("v2-conversation-owner", ["ALTER TABLE conversations ADD COLUMN owner TEXT"]),
+        // The provider-side state of the last reply (ABI 1.2) and the provider it belongs to:
+        // both set, or both NULL.
+        (
+            "v3-provider-state",
+            [
+                "ALTER TABLE conversations ADD COLUMN provider_state TEXT",
+                "ALTER TABLE conversations ADD COLUMN provider_state_provider TEXT",
+            ]
+        ),
     ]
 
     /// The names of the migrations, in the order they run.

@@ -46,6 +46,7 @@ struct ChatReply: TurnEventEncoder {
         if let finishReason = summary?.finishReason { members += #","finishReason":"# + JSONText.string(finishReason) }
         if let conversationID = metadata.conversationID { members += #","conversationId":"# + JSONText.string(conversationID) }
         if metadata.contextWasReset { members += #","conversationReset":true"# }
+        if let threadID = summary?.threadID { members += #","threadId":"# + JSONText.string(threadID) }
         return members
     }
 
