@@ -57,6 +57,29 @@ struct ContextAndPagingTests {
         }
     }
 
+    @Test("provider state: kept with its provider, replaced, dropped by a reset, bounded, unknown conversation refused",
+          arguments: StoreEngine.allCases)
+    func providerState(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
+            try await fill(store, count: 2)
+            let before = try #require(try await store.conversation(id: "c"))
+            #expect(before.providerState == nil)
+            let state = ProviderState(provider: "responses", value: "resp_1")
+            try await store.setProviderState(state, conversationID: "c")
+            let kept = try #require(try await store.conversation(id: "c"))
+            #expect(kept.providerState == state)
+            #expect(kept.updatedAt == before.updatedAt, "keeping state is not activity")
+            try await store.setProviderState(ProviderState(provider: "responses", value: "resp_2"), conversationID: "c")
+            #expect(try await store.conversation(id: "c")?.providerState?.value == "resp_2")
+            _ = try await store.resetContext(conversationID: "c", at: date(100))
+            #expect(try await store.conversation(id: "c")?.providerState == nil, "a reset forgets what the provider remembers")
+            await #expect(throws: StorageError.self) {
+                try await store.setProviderState(ProviderState(provider: "responses", value: String(repeating: "s", count: 4097)), conversationID: "c")
+            }
+            await #expect(throws: StorageError.self) { try await store.setProviderState(state, conversationID: "missing") }
+        }
+    }
+
     @Test("a reset on an empty conversation, then messages, keeps them all in context", arguments: StoreEngine.allCases)
     func resetEmpty(engine: StoreEngine) async throws {
         try await withStore(engine) { store in
