@@ -98,11 +98,8 @@ extension FakeUpstream {
                 request: request
             )
         }
-        if scenario.intervalMilliseconds > 0 {
-            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltas.count), path: path)
-        }
-        var bytes = Array(AnthropicFormat.message(reply).utf8)
-        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
-        return fixedResponse(status: 200, headers: headers(contentType: "application/json"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+        return try await wholeReply(
+            AnthropicFormat.message(reply), deltaCount: deltas.count, headers: headers(contentType: "application/json"),
+            scenario: scenario, path: path, request: request, context: context)
     }
 }

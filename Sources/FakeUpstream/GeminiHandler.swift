@@ -97,14 +97,10 @@ extension FakeUpstream {
             return streamResponse(
                 plan: GeminiFormat.streamPlan(reply, scenario: scenario), scenario: scenario, headers: fields, path: path, request: request)
         }
-        if scenario.intervalMilliseconds > 0 {
-            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltas.count), path: path)
-        }
         let text = scenario.safety.map { GeminiFormat.safetyResponse(reply, blockedPrompt: $0 == .prompt) } ?? GeminiFormat.response(reply)
-        var bytes = Array(text.utf8)
-        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
-        return fixedResponse(
-            status: 200, headers: Self.geminiHeaders(contentType: "application/json; charset=UTF-8", since: start), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+        return try await wholeReply(
+            text, deltaCount: deltas.count, headers: Self.geminiHeaders(contentType: "application/json; charset=UTF-8", since: start),
+            scenario: scenario, path: path, request: request, context: context)
     }
 
     /// The headers Google's front end sends with every reply.

@@ -140,6 +140,19 @@ extension FakeUpstream {
     ///
     /// When the scenario waits (an interval, a stall), the connection is watched so that the
     /// client going away ends the wait at once; such a connection is closed after the response.
+    /// A whole (non-streamed) reply: sent after the scenario's pacing (its interval for every
+    /// delta), cut in half under `malformed`, written in the scenario's pieces.
+    func wholeReply(
+        _ text: String, deltaCount: Int, headers: HTTPFields, scenario: FakeScenario, path: String, request: Request, context: FakeContext
+    ) async throws -> Response {
+        if scenario.intervalMilliseconds > 0 {
+            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltaCount), path: path)
+        }
+        var bytes = Array(text.utf8)
+        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
+        return fixedResponse(status: 200, headers: headers, bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+    }
+
     func streamResponse(plan: StreamPlan, scenario: FakeScenario, headers: HTTPFields, path: String, request: Request) -> Response {
         let watch = scenario.intervalMilliseconds > 0 || plan.ending == .hang
         var headers = headers

@@ -3,29 +3,65 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
+/// An OpenAI-style request as both OpenAI handlers (Chat Completions, Responses) begin it:
+/// received, its key and JSON checked, with OpenAI's response headers and error responses.
+struct OpenAIExchange {
+    let request: Request
+    let path: String
+    let number: Int
+    let json: [String: Any]
+    let start: ContinuousClock.Instant
+    let upstream: FakeUpstream
+
+    /// OpenAI's headers, with the processing time so far.
+    func headers(contentType: String, rateLimited: Bool = false) -> HTTPFields {
+        FakeUpstream.openAIHeaders(since: start, requestID: "req_fake_\(number)", contentType: contentType, rateLimited: rateLimited)
+    }
+
+    /// An error body with OpenAI's headers (`retry-after` when given).
+    func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
+        var fields = headers(contentType: "application/json", rateLimited: status == 429)
+        if let retryAfter { fields[FakeUpstream.field("retry-after")] = retryAfter }
+        return upstream.fixedResponse(status: status, headers: fields, body: body, path: path)
+    }
+}
+
+/// How an OpenAI-style request began: ready for its handler, or already answered.
+enum OpenAIBeginning {
+    case received(OpenAIExchange)
+    case answered(Response)
+}
+
 extension FakeUpstream {
-    /// `POST /v1/chat/completions`.
-    func handleOpenAI(_ incoming: Request, context: FakeContext) async throws -> Response {
+    /// Receives an OpenAI-style request; one without a key, or whose body is not JSON, is answered
+    /// at once as OpenAI answers it.
+    func beginOpenAI(_ incoming: Request) async throws -> OpenAIBeginning {
         let start = ContinuousClock.now
         let (request, body, path, number) = try await receive(incoming)
-        let requestID = "req_fake_\(number)"
-
-        func headers(contentType: String, rateLimited: Bool = false) -> HTTPFields {
-            Self.openAIHeaders(since: start, requestID: requestID, contentType: contentType, rateLimited: rateLimited)
-        }
-        func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
-            var fields = headers(contentType: "application/json", rateLimited: status == 429)
-            if let retryAfter { fields[Self.field("retry-after")] = retryAfter }
-            return fixedResponse(status: status, headers: fields, body: body, path: path)
-        }
-
+        let answer = OpenAIExchange(request: request, path: path, number: number, json: [:], start: start, upstream: self)
         let token = Self.bearerToken(of: request)
         guard !token.isEmpty else {
-            return errorResponse(401, OpenAIFormat.invalidAPIKey(token))
+            return .answered(answer.errorResponse(401, OpenAIFormat.invalidAPIKey(token)))
         }
         guard let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
-            return errorResponse(400, OpenAIFormat.invalidJSON)
+            return .answered(answer.errorResponse(400, OpenAIFormat.invalidJSON))
         }
+        return .received(OpenAIExchange(request: request, path: path, number: number, json: json, start: start, upstream: self))
+    }
+
+    /// `POST /v1/chat/completions`.
+    func handleOpenAI(_ incoming: Request, context: FakeContext) async throws -> Response {
+        let exchange: OpenAIExchange
+        switch try await beginOpenAI(incoming) {
+        case .answered(let response): return response
+        case .received(let received): exchange = received
+        }
+        let (request, path, number, json) = (exchange.request, exchange.path, exchange.number, exchange.json)
+        func headers(contentType: String) -> HTTPFields { exchange.headers(contentType: contentType) }
+        func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
+            exchange.errorResponse(status, body, retryAfter: retryAfter)
+        }
+
         guard let model = json["model"] as? String else {
             return errorResponse(400, OpenAIFormat.errorBody(message: "you must provide a model parameter", type: "invalid_request_error", code: nil))
         }
@@ -79,12 +115,9 @@ extension FakeUpstream {
                 request: request
             )
         }
-        if scenario.intervalMilliseconds > 0 {
-            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltas.count), path: path)
-        }
-        var bytes = Array(OpenAIFormat.completion(reply).utf8)
-        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
-        return fixedResponse(status: 200, headers: headers(contentType: "application/json"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+        return try await wholeReply(
+            OpenAIFormat.completion(reply), deltaCount: deltas.count, headers: headers(contentType: "application/json"),
+            scenario: scenario, path: path, request: request, context: context)
     }
 }
 

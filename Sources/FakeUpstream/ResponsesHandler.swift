@@ -16,26 +16,17 @@ final class ResponseLedger: Sendable {
 extension FakeUpstream {
     /// `POST /v1/responses`: the OpenAI Responses API, with the same scenarios as Chat Completions.
     func handleResponses(_ incoming: Request, context: FakeContext) async throws -> Response {
-        let start = ContinuousClock.now
-        let (request, body, path, number) = try await receive(incoming)
-        let requestID = "req_fake_\(number)"
-
-        func headers(contentType: String, rateLimited: Bool = false) -> HTTPFields {
-            Self.openAIHeaders(since: start, requestID: requestID, contentType: contentType, rateLimited: rateLimited)
+        let exchange: OpenAIExchange
+        switch try await beginOpenAI(incoming) {
+        case .answered(let response): return response
+        case .received(let received): exchange = received
         }
+        let (request, path, number, json) = (exchange.request, exchange.path, exchange.number, exchange.json)
+        func headers(contentType: String) -> HTTPFields { exchange.headers(contentType: contentType) }
         func errorResponse(_ status: Int, _ body: String, retryAfter: String? = nil) -> Response {
-            var fields = headers(contentType: "application/json", rateLimited: status == 429)
-            if let retryAfter { fields[Self.field("retry-after")] = retryAfter }
-            return fixedResponse(status: status, headers: fields, body: body, path: path)
+            exchange.errorResponse(status, body, retryAfter: retryAfter)
         }
 
-        let token = Self.bearerToken(of: request)
-        guard !token.isEmpty else {
-            return errorResponse(401, OpenAIFormat.invalidAPIKey(token))
-        }
-        guard let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
-            return errorResponse(400, OpenAIFormat.invalidJSON)
-        }
         guard let model = json["model"] as? String else {
             return errorResponse(400, OpenAIFormat.errorBody(message: "Missing required parameter: 'model'.", type: "invalid_request_error",
                                                              param: "model", code: "missing_required_parameter"))
@@ -92,11 +83,8 @@ extension FakeUpstream {
                 request: request
             )
         }
-        if scenario.intervalMilliseconds > 0 {
-            try await waitBeforeResponding(request, context: context, duration: .milliseconds(scenario.intervalMilliseconds * deltas.count), path: path)
-        }
-        var bytes = Array(ResponsesFormat.response(reply).utf8)
-        if scenario.malformed { bytes = Array(bytes.prefix(bytes.count / 2)) }
-        return fixedResponse(status: 200, headers: headers(contentType: "application/json"), bytes: bytes, path: path, splitBytes: scenario.splitBytes)
+        return try await wholeReply(
+            ResponsesFormat.response(reply), deltaCount: deltas.count, headers: headers(contentType: "application/json"),
+            scenario: scenario, path: path, request: request, context: context)
     }
 }
