@@ -86,7 +86,45 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
     /// Decodes the ABI's request JSON. Unknown members are ignored; `request_id` and `stream`
     /// default to "" and false when absent; `model` and `messages` are required.
     public init(json: Data) throws {
-        self = try JSONDecoder().decode(ChatCallRequest.self, from: json)
+        try self.init(json: try JSONValue.parse(json))
+    }
+
+    /// Decodes the ABI's request JSON where it lies (the `chat_start` request's bytes).
+    public init(json: UnsafeRawBufferPointer) throws {
+        try self.init(json: try JSONValue.parse(json.assumingMemoryBound(to: UInt8.self)))
+    }
+
+    /// Reads the request from parsed JSON (no Foundation decoder: this runs once per turn).
+    init(json value: JSONValue) throws(ChatCallRequestError) {
+        func optional<T>(_ key: String, _ read: (JSONValue) -> T?) throws(ChatCallRequestError) -> T? {
+            guard let member = value[key], !member.isNull else { return nil }
+            guard let read = read(member) else { throw ChatCallRequestError(member: key) }
+            return read
+        }
+        guard value.object != nil else { throw ChatCallRequestError(member: "(the request)") }
+        guard let model = try optional("model", \.string) else { throw ChatCallRequestError(member: "model") }
+        guard let list = try optional("messages", \.array) else { throw ChatCallRequestError(member: "messages") }
+        var messages: [Message] = []
+        messages.reserveCapacity(list.count)
+        for item in list {
+            guard let role = item["role"]?.string, let content = item["content"]?.string else {
+                throw ChatCallRequestError(member: "messages")
+            }
+            messages.append(Message(role: role, content: content))
+        }
+        let stop = try optional("stop", \.array)
+        self.init(
+            requestID: try optional("request_id", \.string) ?? "", model: model, system: try optional("system", \.string),
+            messages: messages, stream: try optional("stream", \.bool) ?? false,
+            temperature: try optional("temperature", \.double), maxTokens: try optional("max_tokens", \.int),
+            topP: try optional("top_p", \.double),
+            stop: try stop.map { list throws(ChatCallRequestError) in
+                let strings = list.compactMap(\.string)
+                guard strings.count == list.count else { throw ChatCallRequestError(member: "stop") }
+                return strings
+            },
+            state: try optional("state", \.string)
+        )
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -111,4 +149,13 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
         stop = try container.decodeIfPresent([String].self, forKey: .stop)
         state = try container.decodeIfPresent(String.self, forKey: .state)
     }
+}
+
+/// A request JSON that is valid JSON but not the ABI's schema: `member` is missing or of the
+/// wrong type.
+public struct ChatCallRequestError: Error, Sendable, CustomStringConvertible {
+    /// The member at fault.
+    public let member: String
+
+    public var description: String { "the request's \(member) is missing or of the wrong type" }
 }
