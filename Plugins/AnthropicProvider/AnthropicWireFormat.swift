@@ -1,4 +1,3 @@
-import Foundation
 import PatchbayPluginKit
 
 /// Anthropic's Messages API on the wire: `POST {base_url}/v1/messages` with `x-api-key` and
@@ -22,26 +21,28 @@ struct AnthropicWireFormat: UpstreamWireFormat {
         // System text goes in the top-level field: the assistant's prompt, then any system
         // messages the client sent. The Messages API takes only user and assistant turns.
         let systemParts = [request.system].compactMap { $0 } + request.messages.filter { $0.role == "system" }.map(\.content)
-        var messages: [[String: Any]] = []
+        var turns: [(role: String, content: String)] = []
         for message in request.messages where message.role != "system" {
             // The API wants turns to alternate: consecutive same-role messages are merged.
-            if let last = messages.last, last["role"] as? String == message.role, let text = last["content"] as? String {
-                messages[messages.count - 1]["content"] = text + "\n\n" + message.content
+            if let last = turns.last, last.role == message.role {
+                turns[turns.count - 1].content += "\n\n" + message.content
             } else {
-                messages.append(["role": message.role, "content": message.content])
+                turns.append((message.role, message.content))
             }
         }
-        var body: [String: Any] = [
-            "model": request.model,
-            "max_tokens": request.maxTokens ?? defaultMaxTokens,
-            "messages": messages,
-            "stream": request.stream,
-        ]
+        // Written straight as text, members in sorted order (no Foundation JSON per turn).
+        var json = #"{"max_tokens":\#(request.maxTokens ?? defaultMaxTokens),"messages":["#
+        json += turns.map { #"{"content":"# + JSONText.string($0.content) + #","role":"# + JSONText.string($0.role) + "}" }
+            .joined(separator: ",")
+        json += #"],"model":"# + JSONText.string(request.model)
+        if let stop = request.stop, !stop.isEmpty { json += #","stop_sequences":"# + JSONText.array(stop) }
+        json += request.stream ? #","stream":true"# : #","stream":false"#
         let system = systemParts.filter { !$0.isEmpty }.joined(separator: "\n\n")
-        if !system.isEmpty { body["system"] = system }
-        if let temperature = request.temperature { body["temperature"] = min(temperature, 1) }  // Anthropic's range is 0...1
-        if let topP = request.topP { body["top_p"] = topP }
-        if let stop = request.stop, !stop.isEmpty { body["stop_sequences"] = stop }
+        if !system.isEmpty { json += #","system":"# + JSONText.string(system) }
+        // Anthropic's range is 0...1.
+        if let temperature = request.temperature { json += #","temperature":"# + JSONText.number(min(temperature, 1)) }
+        if let topP = request.topP { json += #","top_p":"# + JSONText.number(topP) }
+        json += "}"
 
         let headers: HTTPHeaders = [
             "x-api-key": upstream.apiKey,
@@ -51,18 +52,17 @@ struct AnthropicWireFormat: UpstreamWireFormat {
         ]
         return HTTPRequest(
             method: "POST", url: upstream.baseURL + "/v1/messages", headers: headers,
-            body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]))
+            body: Array(json.utf8)
         )
     }
 
     func makeDecoder(for request: ChatCallRequest) -> AnthropicReplyDecoder { AnthropicReplyDecoder() }
 
     func errorDescription(status: Int, body: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = object["error"] as? [String: Any] else {
+        guard let error = (try? JSONValue.parse(body))?["error"], error.object != nil else {
             return "Anthropic answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
         }
-        return "Anthropic answered \(status): \(error["message"] as? String ?? "(no message)") (\(error["type"] as? String ?? "error"))"
+        return "Anthropic answered \(status): \(error["message"]?.string ?? "(no message)") (\(error["type"]?.string ?? "error"))"
     }
 }
 
@@ -73,31 +73,30 @@ final class AnthropicReplyDecoder: ChatReplyDecoder {
     private var stopReason: String?
 
     func decode(event: SSEEvent, into sink: ChatEventSink) -> ChatReplyStep {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any] else {
+        guard let object = try? JSONValue.parse(event.data), object.object != nil else {
             return .failed(ChatError(code: .providerError, message: "Anthropic sent a malformed stream event"))
         }
-        switch object["type"] as? String ?? event.type {
+        switch object["type"]?.string ?? event.type {
         case "message_start":
-            if let usage = (object["message"] as? [String: Any])?["usage"] as? [String: Any] {
-                inputTokens = usage["input_tokens"] as? Int ?? inputTokens
-                outputTokens = usage["output_tokens"] as? Int ?? outputTokens
+            if let usage = object["message"]?["usage"] {
+                inputTokens = usage["input_tokens"]?.int ?? inputTokens
+                outputTokens = usage["output_tokens"]?.int ?? outputTokens
             }
         case "content_block_delta":
-            if let delta = object["delta"] as? [String: Any], delta["type"] as? String == "text_delta",
-               let text = delta["text"] as? String {
+            if let delta = object["delta"], delta["type"]?.string == "text_delta", let text = delta["text"]?.string {
                 sink.delta(text)
             }
         case "message_delta":
-            if let usage = object["usage"] as? [String: Any] { outputTokens = usage["output_tokens"] as? Int ?? outputTokens }
-            if let reason = (object["delta"] as? [String: Any])?["stop_reason"] as? String { stopReason = reason }
+            if let usage = object["usage"] { outputTokens = usage["output_tokens"]?.int ?? outputTokens }
+            if let reason = object["delta"]?["stop_reason"]?.string { stopReason = reason }
         case "message_stop":
             sink.usage(inputTokens: inputTokens, outputTokens: outputTokens)
             sink.done(finishReason: stopReason)
             return .finished
         case "error":
-            let error = object["error"] as? [String: Any]
-            let type = error?["type"] as? String ?? "error"
-            let message = "Anthropic stream error: \(error?["message"] as? String ?? "(no message)") (\(type))"
+            let error = object["error"]
+            let type = error?["type"]?.string ?? "error"
+            let message = "Anthropic stream error: \(error?["message"]?.string ?? "(no message)") (\(type))"
             let overloaded = type == "overloaded_error" || type == "rate_limit_error"
             return .failed(ChatError(code: overloaded ? .providerUnavailable : .providerError, message: message, retryable: overloaded))
         default:
@@ -109,17 +108,15 @@ final class AnthropicReplyDecoder: ChatReplyDecoder {
     func streamEnded(into sink: ChatEventSink) -> ChatReplyStep { .more }
 
     func decode(body: [UInt8], into sink: ChatEventSink) -> ChatReplyStep {
-        guard let message = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let content = message["content"] as? [[String: Any]] else {
+        guard let message = try? JSONValue.parse(body), let content = message["content"]?.array else {
             return .failed(ChatError(code: .providerError, message: "Anthropic sent a reply without content"))
         }
-        let text = content.filter { $0["type"] as? String == "text" }.compactMap { $0["text"] as? String }.joined()
+        let text = content.filter { $0["type"]?.string == "text" }.compactMap { $0["text"]?.string }.joined()
         if !text.isEmpty { sink.delta(text) }
-        if let usage = message["usage"] as? [String: Any],
-           let input = usage["input_tokens"] as? Int, let output = usage["output_tokens"] as? Int {
+        if let usage = message["usage"], let input = usage["input_tokens"]?.int, let output = usage["output_tokens"]?.int {
             sink.usage(inputTokens: input, outputTokens: output)
         }
-        sink.done(finishReason: message["stop_reason"] as? String)
+        sink.done(finishReason: message["stop_reason"]?.string)
         return .finished
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import PatchbayPluginKit
 
 /// Reads `GenerateContentResponse`s: one per event of a stream, or one whole reply.
@@ -17,15 +16,15 @@ final class GeminiReplyDecoder: ChatReplyDecoder {
     private var outputTokens = 0
 
     func decode(event: SSEEvent, into sink: ChatEventSink) -> ChatReplyStep {
-        guard let response = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any] else {
+        guard let response = try? JSONValue.parse(event.data), response.object != nil else {
             return .failed(ChatError(code: .providerError, message: "Gemini sent a malformed stream event"))
         }
         // Gemini writes a mid-stream error bare (no `data:`); a proxy may wrap it in an event.
-        if let error = response["error"] as? [String: Any] { return .failed(Self.streamError(error)) }
+        if let error = response["error"], error.object != nil { return .failed(Self.streamError(error)) }
         if let blocked = Self.blockedPrompt(response) { return .failed(blocked) }
         readUsage(response)
-        guard let candidate = (response["candidates"] as? [[String: Any]])?.first else { return .more }
-        guard let reason = candidate["finishReason"] as? String else {
+        guard let candidate = response["candidates"]?.array?.first else { return .more }
+        guard let reason = candidate["finishReason"]?.string else {
             emitText(of: candidate, into: sink)
             return .more
         }
@@ -41,14 +40,14 @@ final class GeminiReplyDecoder: ChatReplyDecoder {
     }
 
     func decode(body: [UInt8], into sink: ChatEventSink) -> ChatReplyStep {
-        guard let response = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let response = try? JSONValue.parse(body), response.object != nil else {
             return .failed(ChatError(code: .providerError, message: "Gemini sent a reply that is not a JSON object"))
         }
         if let blocked = Self.blockedPrompt(response) { return .failed(blocked) }
-        guard let candidate = (response["candidates"] as? [[String: Any]])?.first else {
+        guard let candidate = response["candidates"]?.array?.first else {
             return .failed(ChatError(code: .providerError, message: "Gemini sent a reply without candidates"))
         }
-        let reason = candidate["finishReason"] as? String
+        let reason = candidate["finishReason"]?.string
         if let reason, let stopped = Self.filtered(reason) { return .failed(stopped) }
         readUsage(response)
         emitText(of: candidate, into: sink)
@@ -57,17 +56,17 @@ final class GeminiReplyDecoder: ChatReplyDecoder {
 
     // MARK: Pieces
 
-    private func emitText(of candidate: [String: Any], into sink: ChatEventSink) {
-        let parts = (candidate["content"] as? [String: Any])?["parts"] as? [[String: Any]] ?? []
+    private func emitText(of candidate: JSONValue, into sink: ChatEventSink) {
+        let parts = candidate["content"]?["parts"]?.array ?? []
         // Thought summaries (`thought: true`) are the model's reasoning, not its reply.
-        let text = parts.filter { $0["thought"] as? Bool != true }.compactMap { $0["text"] as? String }.joined()
+        let text = parts.filter { $0["thought"]?.bool != true }.compactMap { $0["text"]?.string }.joined()
         if !text.isEmpty { sink.delta(text) }
     }
 
-    private func readUsage(_ response: [String: Any]) {
-        guard let usage = response["usageMetadata"] as? [String: Any] else { return }
-        inputTokens = usage["promptTokenCount"] as? Int ?? inputTokens
-        outputTokens = usage["candidatesTokenCount"] as? Int ?? outputTokens
+    private func readUsage(_ response: JSONValue) {
+        guard let usage = response["usageMetadata"] else { return }
+        inputTokens = usage["promptTokenCount"]?.int ?? inputTokens
+        outputTokens = usage["candidatesTokenCount"]?.int ?? outputTokens
     }
 
     private func finish(_ reason: String?, into sink: ChatEventSink) -> ChatReplyStep {
@@ -83,8 +82,8 @@ final class GeminiReplyDecoder: ChatReplyDecoder {
     }
 
     /// The failure for a blocked prompt, if this response says the prompt was blocked.
-    private static func blockedPrompt(_ response: [String: Any]) -> ChatError? {
-        guard let reason = (response["promptFeedback"] as? [String: Any])?["blockReason"] as? String else { return nil }
+    private static func blockedPrompt(_ response: JSONValue) -> ChatError? {
+        guard let reason = response["promptFeedback"]?["blockReason"]?.string else { return nil }
         return ChatError(code: .invalidRequest, message: "Gemini blocked the prompt (\(reason))")
     }
 
@@ -95,11 +94,11 @@ final class GeminiReplyDecoder: ChatReplyDecoder {
     }
 
     /// An error object met in the stream: overload and quota errors are PROVIDER_UNAVAILABLE.
-    private static func streamError(_ error: [String: Any]) -> ChatError {
-        let status = error["status"] as? String ?? "error"
+    private static func streamError(_ error: JSONValue) -> ChatError {
+        let status = error["status"]?.string ?? "error"
         let unavailable = ["UNAVAILABLE", "RESOURCE_EXHAUSTED"].contains(status)
         return ChatError(code: unavailable ? .providerUnavailable : .providerError,
-                         message: "Gemini stream error: \(error["message"] as? String ?? "(no message)") (\(status))",
-                         retryable: unavailable, upstreamStatus: error["code"] as? Int)
+                         message: "Gemini stream error: \(error["message"]?.string ?? "(no message)") (\(status))",
+                         retryable: unavailable, upstreamStatus: error["code"]?.int)
     }
 }

@@ -23,28 +23,30 @@ struct GeminiWireFormat: UpstreamWireFormat {
         // The assistant's prompt, then any system messages the client sent: Gemini takes system
         // text apart from the turns, and only user and model turns in `contents`.
         let systemParts = [request.system].compactMap { $0 } + request.messages.filter { $0.role == "system" }.map(\.content)
-        var contents: [[String: Any]] = []
-        var lastRole: String?
+        var turns: [(role: String, text: String)] = []
         for message in request.messages where message.role != "system" {
             let role = message.role == "assistant" ? "model" : "user"
             // Turns should alternate: consecutive same-role messages are merged, as for Anthropic.
-            if role == lastRole, var parts = contents[contents.count - 1]["parts"] as? [[String: String]], let text = parts.last?["text"] {
-                parts[parts.count - 1]["text"] = text + "\n\n" + message.content
-                contents[contents.count - 1]["parts"] = parts
+            if turns.last?.role == role {
+                turns[turns.count - 1].text += "\n\n" + message.content
             } else {
-                contents.append(["role": role, "parts": [["text": message.content]]])
+                turns.append((role, message.content))
             }
-            lastRole = role
         }
-        var body: [String: Any] = ["contents": contents]
+        // Written straight as text, members in sorted order (no Foundation JSON per turn).
+        var json = #"{"contents":["#
+        json += turns.map { #"{"parts":[{"text":"# + JSONText.string($0.text) + #"}],"role":""# + $0.role + #""}"# }
+            .joined(separator: ",")
+        json += "]"
+        var config: [String] = []
+        if let maxTokens = request.maxTokens { config.append(#""maxOutputTokens":\#(maxTokens)"#) }
+        if let stop = request.stop, !stop.isEmpty { config.append(#""stopSequences":"# + JSONText.array(stop)) }
+        if let temperature = request.temperature { config.append(#""temperature":"# + JSONText.number(temperature)) }
+        if let topP = request.topP { config.append(#""topP":"# + JSONText.number(topP)) }
+        if !config.isEmpty { json += #","generationConfig":{"# + config.joined(separator: ",") + "}" }
         let system = systemParts.filter { !$0.isEmpty }.joined(separator: "\n\n")
-        if !system.isEmpty { body["systemInstruction"] = ["parts": [["text": system]]] }
-        var config: [String: Any] = [:]
-        if let temperature = request.temperature { config["temperature"] = temperature }
-        if let topP = request.topP { config["topP"] = topP }
-        if let maxTokens = request.maxTokens { config["maxOutputTokens"] = maxTokens }
-        if let stop = request.stop, !stop.isEmpty { config["stopSequences"] = stop }
-        if !config.isEmpty { body["generationConfig"] = config }
+        if !system.isEmpty { json += #","systemInstruction":{"parts":[{"text":"# + JSONText.string(system) + "}]}" }
+        json += "}"
 
         let model = request.model.addingPercentEncoding(withAllowedCharacters: Self.modelCharacters) ?? request.model
         let method = request.stream ? "streamGenerateContent?alt=sse" : "generateContent"
@@ -55,17 +57,16 @@ struct GeminiWireFormat: UpstreamWireFormat {
         ]
         return HTTPRequest(
             method: "POST", url: "\(upstream.baseURL)/v1beta/models/\(model):\(method)", headers: headers,
-            body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]))
+            body: Array(json.utf8)
         )
     }
 
     func makeDecoder(for request: ChatCallRequest) -> GeminiReplyDecoder { GeminiReplyDecoder() }
 
     func errorDescription(status: Int, body: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = object["error"] as? [String: Any] else {
+        guard let error = (try? JSONValue.parse(body))?["error"], error.object != nil else {
             return "Gemini answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
         }
-        return "Gemini answered \(status): \(error["message"] as? String ?? "(no message)") (\(error["status"] as? String ?? "error"))"
+        return "Gemini answered \(status): \(error["message"]?.string ?? "(no message)") (\(error["status"]?.string ?? "error"))"
     }
 }

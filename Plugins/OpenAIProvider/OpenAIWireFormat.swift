@@ -1,4 +1,3 @@
-import Foundation
 import PatchbayPluginKit
 
 /// OpenAI's Chat Completions on the wire: `POST {base_url}/chat/completions`, bearer auth,
@@ -23,15 +22,26 @@ struct OpenAIWireFormat: UpstreamWireFormat {
     }
 
     func makeRequest(for request: ChatCallRequest) throws -> HTTPRequest {
-        var messages: [[String: Any]] = []
-        if let system = request.system, !system.isEmpty { messages.append(["role": "system", "content": system]) }
-        messages += request.messages.map { ["role": $0.role, "content": $0.content] }
-        var body: [String: Any] = ["model": request.model, "messages": messages, "stream": request.stream]
-        if request.stream { body["stream_options"] = ["include_usage": true] }
-        if let temperature = request.temperature { body["temperature"] = temperature }
-        if let topP = request.topP { body["top_p"] = topP }
-        if let maxTokens = request.maxTokens { body[maxTokensField] = maxTokens }
-        if let stop = request.stop, !stop.isEmpty { body["stop"] = stop }
+        // Written straight as text, members in sorted order: this runs once per turn, and
+        // JSONSerialization cost more than the rest of the request's making together.
+        var json = "{"
+        if let maxTokens = request.maxTokens { json += JSONText.string(maxTokensField) + ":\(maxTokens)," }
+        json += #""messages":["#
+        var separator = ""
+        if let system = request.system, !system.isEmpty {
+            json += #"{"content":"# + JSONText.string(system) + #","role":"system"}"#
+            separator = ","
+        }
+        for message in request.messages {
+            json += separator + #"{"content":"# + JSONText.string(message.content) + #","role":"# + JSONText.string(message.role) + "}"
+            separator = ","
+        }
+        json += #"],"model":"# + JSONText.string(request.model)
+        if let stop = request.stop, !stop.isEmpty { json += #","stop":"# + JSONText.array(stop) }
+        json += request.stream ? #","stream":true,"stream_options":{"include_usage":true}"# : #","stream":false"#
+        if let temperature = request.temperature { json += #","temperature":"# + JSONText.number(temperature) }
+        if let topP = request.topP { json += #","top_p":"# + JSONText.number(topP) }
+        json += "}"
 
         var headers: HTTPHeaders = [
             "Authorization": "Bearer \(upstream.apiKey)",
@@ -42,7 +52,7 @@ struct OpenAIWireFormat: UpstreamWireFormat {
         if let project { headers.add(name: "OpenAI-Project", value: project) }
         return HTTPRequest(
             method: "POST", url: upstream.baseURL + "/chat/completions", headers: headers,
-            body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]))
+            body: Array(json.utf8)
         )
     }
 
@@ -62,20 +72,18 @@ final class OpenAIReplyDecoder: ChatReplyDecoder {
             sink.done(finishReason: finishReason)
             return .finished
         }
-        guard let chunk = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any] else {
+        guard let chunk = try? JSONValue.parse(event.data), chunk.object != nil else {
             return .failed(ChatError(code: .providerError, message: "OpenAI sent a malformed stream chunk"))
         }
         // Compatible servers (and OpenAI under load) may put an error object in the stream.
-        if let error = chunk["error"] as? [String: Any] {
-            return .failed(ChatError(code: .providerError, message: "OpenAI stream error: \(error["message"] as? String ?? "(no message)")"))
+        if let error = chunk["error"], error.object != nil {
+            return .failed(ChatError(code: .providerError, message: "OpenAI stream error: \(error["message"]?.string ?? "(no message)")"))
         }
-        if let choice = (chunk["choices"] as? [[String: Any]])?.first {
-            if let delta = choice["delta"] as? [String: Any], let content = delta["content"] as? String {
-                sink.delta(content)
-            }
-            if let reason = choice["finish_reason"] as? String { finishReason = reason }
+        if let choice = chunk["choices"]?.array?.first {
+            if let content = choice["delta"]?["content"]?.string { sink.delta(content) }
+            if let reason = choice["finish_reason"]?.string { finishReason = reason }
         }
-        if let usage = chunk["usage"] as? [String: Any] { emitUsage(usage, into: sink) }
+        if let usage = chunk["usage"] { emitUsage(usage, into: sink) }
         return .more
     }
 
@@ -87,20 +95,17 @@ final class OpenAIReplyDecoder: ChatReplyDecoder {
     }
 
     func decode(body: [UInt8], into sink: ChatEventSink) -> ChatReplyStep {
-        guard let reply = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let choice = (reply["choices"] as? [[String: Any]])?.first else {
+        guard let reply = try? JSONValue.parse(body), let choice = reply["choices"]?.array?.first else {
             return .failed(ChatError(code: .providerError, message: "OpenAI sent a reply without choices"))
         }
-        if let message = choice["message"] as? [String: Any], let content = message["content"] as? String {
-            sink.delta(content)
-        }
-        if let usage = reply["usage"] as? [String: Any] { emitUsage(usage, into: sink) }
-        sink.done(finishReason: choice["finish_reason"] as? String)
+        if let content = choice["message"]?["content"]?.string { sink.delta(content) }
+        if let usage = reply["usage"] { emitUsage(usage, into: sink) }
+        sink.done(finishReason: choice["finish_reason"]?.string)
         return .finished
     }
 
-    private func emitUsage(_ usage: [String: Any], into sink: ChatEventSink) {
-        guard let input = usage["prompt_tokens"] as? Int, let output = usage["completion_tokens"] as? Int else { return }
+    private func emitUsage(_ usage: JSONValue, into sink: ChatEventSink) {
+        guard let input = usage["prompt_tokens"]?.int, let output = usage["completion_tokens"]?.int else { return }
         sink.usage(inputTokens: input, outputTokens: output)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import PatchbayPluginKit
 
 /// OpenAI's Responses API on the wire: `POST {base_url}/responses`, bearer auth, `input` items
@@ -34,18 +33,20 @@ struct ResponsesWireFormat: ChatWireFormat {
     func makeRequest(for request: ChatCallRequest) throws -> HTTPRequest {
         let previous = previousResponseID(of: request)
         let messages = previous == nil ? request.messages[...] : Self.unsent(request.messages)
-        var body: [String: Any] = [
-            "model": request.model,
-            "input": messages.map { ["role": $0.role, "content": $0.content] },
-            "stream": request.stream,
-            "store": store,
-        ]
-        if let previous { body["previous_response_id"] = previous }
+        // Written straight as text, members in sorted order (no Foundation JSON per turn).
+        var json = #"{"input":["#
+        json += messages.map { #"{"content":"# + JSONText.string($0.content) + #","role":"# + JSONText.string($0.role) + "}" }
+            .joined(separator: ",")
+        json += "]"
         // Instructions are not carried over from a previous response: sent every turn.
-        if let system = request.system, !system.isEmpty { body["instructions"] = system }
-        if let temperature = request.temperature { body["temperature"] = temperature }
-        if let topP = request.topP { body["top_p"] = topP }
-        if let maxTokens = request.maxTokens { body["max_output_tokens"] = maxTokens }
+        if let system = request.system, !system.isEmpty { json += #","instructions":"# + JSONText.string(system) }
+        if let maxTokens = request.maxTokens { json += #","max_output_tokens":\#(maxTokens)"# }
+        json += #","model":"# + JSONText.string(request.model)
+        if let previous { json += #","previous_response_id":"# + JSONText.string(previous) }
+        json += #","store":\#(store),"stream":\#(request.stream)"#
+        if let temperature = request.temperature { json += #","temperature":"# + JSONText.number(temperature) }
+        if let topP = request.topP { json += #","top_p":"# + JSONText.number(topP) }
+        json += "}"
         // The Responses API has no stop sequences: `request.stop` cannot be honoured.
 
         var headers: HTTPHeaders = [
@@ -57,7 +58,7 @@ struct ResponsesWireFormat: ChatWireFormat {
         if let project { headers.add(name: "OpenAI-Project", value: project) }
         return HTTPRequest(
             method: "POST", url: upstream.baseURL + "/responses", headers: headers,
-            body: Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]))
+            body: Array(json.utf8)
         )
     }
 
@@ -78,22 +79,22 @@ final class ResponsesReplyDecoder: ChatReplyDecoder {
     }
 
     func decode(event: SSEEvent, into sink: ChatEventSink) -> ChatReplyStep {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any] else {
+        guard let object = try? JSONValue.parse(event.data), object.object != nil else {
             return .failed(ChatError(code: .providerError, message: "OpenAI sent a malformed stream event"))
         }
         // The JSON's own `type`; the SSE `event:` name when a compatible server leaves it out.
-        switch object["type"] as? String ?? event.type {
+        switch object["type"]?.string ?? event.type {
         case "response.output_text.delta":
-            if let delta = object["delta"] as? String { sink.delta(delta) }
+            if let delta = object["delta"]?.string { sink.delta(delta) }
             return .more
         case "response.completed", "response.incomplete", "response.failed":
-            guard let response = object["response"] as? [String: Any] else {
+            guard let response = object["response"], response.object != nil else {
                 return .failed(ChatError(code: .providerError, message: "OpenAI sent a terminal event without its response"))
             }
             return finish(response, into: sink)
         case "error":
             // Newer streams nest the error; older ones put code and message at the top.
-            let error = object["error"] as? [String: Any] ?? object
+            let error = object["error"].flatMap { $0.object != nil ? $0 : nil } ?? object
             return .failed(ChatError(code: .providerError, message: "OpenAI stream error: \(Self.describe(error))"))
         default:
             return .more
@@ -105,14 +106,14 @@ final class ResponsesReplyDecoder: ChatReplyDecoder {
     }
 
     func decode(body: [UInt8], into sink: ChatEventSink) -> ChatReplyStep {
-        guard let response = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], response["status"] is String else {
+        guard let response = try? JSONValue.parse(body), response["status"]?.string != nil else {
             return .failed(ChatError(code: .providerError, message: "OpenAI sent a reply that is not a response object"))
         }
-        let text = (response["output"] as? [[String: Any]] ?? [])
-            .filter { $0["type"] as? String == "message" }
-            .flatMap { $0["content"] as? [[String: Any]] ?? [] }
-            .filter { $0["type"] as? String == "output_text" }
-            .compactMap { $0["text"] as? String }
+        let text = (response["output"]?.array ?? [])
+            .filter { $0["type"]?.string == "message" }
+            .flatMap { $0["content"]?.array ?? [] }
+            .filter { $0["type"]?.string == "output_text" }
+            .compactMap { $0["text"]?.string }
             .joined()
         sink.delta(text)
         return finish(response, into: sink)
@@ -120,27 +121,25 @@ final class ResponsesReplyDecoder: ChatReplyDecoder {
 
     /// Ends the reply from the final response object: its usage, then DONE (with its id as the
     /// state) or the failure.
-    private func finish(_ response: [String: Any], into sink: ChatEventSink) -> ChatReplyStep {
-        let status = response["status"] as? String
+    private func finish(_ response: JSONValue, into sink: ChatEventSink) -> ChatReplyStep {
+        let status = response["status"]?.string
         if status == "failed" {
-            let error = response["error"] as? [String: Any] ?? [:]
-            return .failed(ChatError(code: .providerError, message: "OpenAI response failed: \(Self.describe(error))"))
+            return .failed(ChatError(code: .providerError, message: "OpenAI response failed: \(Self.describe(response["error"] ?? .null))"))
         }
-        if let usage = response["usage"] as? [String: Any],
-           let input = usage["input_tokens"] as? Int, let output = usage["output_tokens"] as? Int {
+        if let usage = response["usage"], let input = usage["input_tokens"]?.int, let output = usage["output_tokens"]?.int {
             sink.usage(inputTokens: input, outputTokens: output)
         }
         var finishReason = "stop"
         if status == "incomplete" {
-            let reason = (response["incomplete_details"] as? [String: Any])?["reason"] as? String
+            let reason = response["incomplete_details"]?["reason"]?.string
             finishReason = reason == "max_output_tokens" ? "length" : reason ?? "length"
         }
-        sink.done(finishReason: finishReason, state: keepsState ? response["id"] as? String : nil)
+        sink.done(finishReason: finishReason, state: keepsState ? response["id"]?.string : nil)
         return .finished
     }
 
-    private static func describe(_ error: [String: Any]) -> String {
-        let message = error["message"] as? String ?? "(no message)"
-        return (error["code"] as? String).map { "\(message) (\($0))" } ?? message
+    private static func describe(_ error: JSONValue) -> String {
+        let message = error["message"]?.string ?? "(no message)"
+        return error["code"]?.string.map { "\(message) (\($0))" } ?? message
     }
 }

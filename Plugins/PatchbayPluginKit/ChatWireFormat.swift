@@ -42,12 +42,11 @@ public protocol ChatReplyDecoder: AnyObject {
 public enum OpenAIErrorBody {
     /// "`vendor` answered `status`: message (type, code)", or the body's start when it is not that shape.
     public static func describe(_ vendor: String, status: Int, body: [UInt8]) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let error = object["error"] as? [String: Any] else {
+        guard let error = (try? JSONValue.parse(body))?["error"], error.object != nil else {
             return "\(vendor) answered \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
         }
-        let details = [error["type"], error["code"]].compactMap { $0 as? String }.joined(separator: ", ")
-        return "\(vendor) answered \(status): \(error["message"] as? String ?? "(no message)")" + (details.isEmpty ? "" : " (\(details))")
+        let details = [error["type"], error["code"]].compactMap { $0?.string }.joined(separator: ", ")
+        return "\(vendor) answered \(status): \(error["message"]?.string ?? "(no message)")" + (details.isEmpty ? "" : " (\(details))")
     }
 }
 

@@ -220,7 +220,7 @@ private let chatStart: @convention(c) (
           let json = request.pointee.json
     else { return PATCHBAY_ERR_INVALID_ARGUMENT }
     let box = Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(instance)).takeUnretainedValue()
-    guard let parsed = try? ChatCallRequest(json: Data(bytes: json, count: request.pointee.json_len)) else {
+    guard let parsed = try? ChatCallRequest(json: UnsafeRawBufferPointer(start: json, count: request.pointee.json_len)) else {
         box.log.debug("chat_start refused: the request JSON does not follow schema 1")
         return PATCHBAY_ERR_INVALID_ARGUMENT
     }

@@ -1,51 +1,5 @@
 import Foundation
 
-/// A JSON value, as read from settings.
-public enum JSONValue: Sendable, Hashable, Decodable {
-    /// `null`.
-    case null
-    /// `true` or `false`.
-    case bool(Bool)
-    /// A number.
-    case number(Double)
-    /// A string.
-    case string(String)
-    /// An array.
-    case array([JSONValue])
-    /// An object.
-    case object([String: JSONValue])
-
-    /// Decodes any JSON value.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    /// A short name of the value's JSON type, for error messages (never the value itself).
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-}
-
 /// An error in a provider's settings. Its message names the key and what was expected, never
 /// the value (settings hold API keys).
 public struct SettingsError: Error, Sendable, CustomStringConvertible {
@@ -115,10 +69,8 @@ public struct PluginSettings: Sendable {
 
     /// Reads settings from JSON text; throws ``SettingsError`` unless it is a JSON object.
     public init(json: Data) throws {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: json), case .object(let values) = value else {
-            throw SettingsError.notAnObject()
-        }
-        self.values = values
+        guard let members = (try? JSONValue.parse(json))?.object else { throw SettingsError.notAnObject() }
+        self.values = Dictionary(members.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         self.json = json
     }
 
@@ -139,7 +91,7 @@ public struct PluginSettings: Sendable {
     }
 
     private func present(_ key: String) -> JSONValue? {
-        guard let value = values[key], value != .null else { return nil }
+        guard let value = values[key], !value.isNull else { return nil }
         return value
     }
 
@@ -167,7 +119,7 @@ public struct PluginSettings: Sendable {
     /// A number, or `nil` when absent; throws when outside `range`.
     public func double(_ key: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
         guard let value = present(key) else { return nil }
-        guard case .number(let number) = value, number.isFinite else { throw SettingsError.wrongType(key, expected: "a number") }
+        guard let number = value.double, number.isFinite else { throw SettingsError.wrongType(key, expected: "a number") }
         if let range, !range.contains(number) {
             throw SettingsError.outOfRange(key, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -177,7 +129,7 @@ public struct PluginSettings: Sendable {
     /// A whole number, or `nil` when absent; throws when fractional or outside `range`.
     public func int(_ key: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         guard let value = present(key) else { return nil }
-        guard case .number(let number) = value, number.isFinite, number.rounded() == number,
+        guard let number = value.double, number.isFinite, number.rounded() == number,
               number >= -9.0e15, number <= 9.0e15 else {
             throw SettingsError.wrongType(key, expected: "a whole number")
         }
@@ -207,10 +159,10 @@ public struct PluginSettings: Sendable {
     public func stringMap(_ key: String) throws -> [String: String]? {
         guard let value = present(key) else { return nil }
         guard case .object(let members) = value else { throw SettingsError.wrongType(key, expected: "an object of strings") }
-        return try members.mapValues {
-            guard case .string(let string) = $0 else { throw SettingsError.wrongType(key, expected: "an object of strings") }
-            return string
-        }
+        return Dictionary(try members.map { member in
+            guard case .string(let string) = member.value else { throw SettingsError.wrongType(key, expected: "an object of strings") }
+            return (member.name, string)
+        }, uniquingKeysWith: { $1 })
     }
 
     /// Decodes the whole settings object as `type` with Foundation's `JSONDecoder`.

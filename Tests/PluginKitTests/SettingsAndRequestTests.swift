@@ -84,8 +84,8 @@ struct SettingsAndRequestTests {
     func jsonValues() throws {
         let settings = try PluginSettings(json: "{\"t\":true,\"one\":1,\"zero\":0,\"f\":false}")
         #expect(settings["t"] == .bool(true))
-        #expect(settings["one"] == .number(1))
-        #expect(settings["zero"] == .number(0))
+        #expect(settings["one"] == .integer(1))
+        #expect(settings["zero"] == .integer(0))
         #expect(settings["f"] == .bool(false))
     }
 
