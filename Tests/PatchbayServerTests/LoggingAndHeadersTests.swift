@@ -62,6 +62,34 @@ struct LoggingAndHeadersTests {
         #expect(!lines.all.joined().contains("sk-abc") && !lines.all.joined().contains("sk-def"))
     }
 
+    @Test("the time is UTC with milliseconds, zero-padded; credential names match in any case, anywhere in the key")
+    func timestampAndCredentialNames() {
+        #expect(JSONLogHandler.timestamp(timespec(tv_sec: 0, tv_nsec: 5_000_000)) == "1970-01-01T00:00:00.005Z")
+        #expect(JSONLogHandler.timestamp(timespec(tv_sec: 1_795_353_751, tv_nsec: 999_999_999)) == "2026-11-22T13:22:31.999Z")
+        let now = Date()
+        let written = JSONLogHandler.timestamp()
+        let read = try? Date(written, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        #expect(read.map { abs($0.timeIntervalSince(now)) < 60 } == true, "\(written)")
+        for key in ["Authorization", "X-API-KEY", "upstream.apikey", "db_Password", "client_secret", "Set-Cookie", "api-key"] {
+            #expect(JSONLogHandler.isCredential(key), "\(key)")
+        }
+        for key in ["request.id", "provider", "http.status", "api", "key", "pass", "authorizatio", ""] {
+            #expect(!JSONLogHandler.isCredential(key), "\(key)")
+        }
+    }
+
+    @Test("durations in headers: fixed decimals, rounded half up, in seconds or milliseconds")
+    func durationText() {
+        #expect(Duration.zero.decimalText(places: 6) == "0.000000")
+        #expect(Duration.microseconds(412).decimalText(places: 6) == "0.000412")
+        #expect(Duration.nanoseconds(1_500).decimalText(places: 6) == "0.000002")
+        #expect(Duration.seconds(3).decimalText(places: 6) == "3.000000")
+        #expect(Duration.microseconds(1_234_567).decimalText(per: 1000, places: 3) == "1234.567")
+        #expect(Duration.nanoseconds(250_499).decimalText(per: 1000, places: 3) == "0.250")
+        #expect(Duration.nanoseconds(250_500).decimalText(per: 1000, places: 3) == "0.251")
+        #expect(Duration.nanoseconds(-5).decimalText(per: 1000, places: 3) == "0.000")
+    }
+
     @Test("a stream's access line is written when it ends, with method, path, status, duration, assistant, provider, model, tokens")
     func accessLine() async throws {
         let lines = JSONLines()

@@ -25,10 +25,10 @@ struct AccessLogMiddleware: RouterMiddleware {
             response.headers[.strictTransportSecurity] = strictTransportSecurity
         }
         // Time spent producing the response head, in seconds (for a stream: until it began).
-        response.headers[.xProcessTime] = String(format: "%.6f", headerTime.seconds)
+        response.headers[.xProcessTime] = headerTime.decimalText(places: 6)
         // Of that, what Patchbay itself cost: the time spent waiting for providers left out.
         let overhead = max(.zero, headerTime - context.requestLog.upstreamTime)
-        response.headers[.xPatchbayOverheadMs] = String(format: "%.3f", overhead.seconds * 1000)
+        response.headers[.xPatchbayOverheadMs] = overhead.decimalText(per: 1000, places: 3)
 
         let line = AccessLine(request: request, route: context.endpointPath, status: response.status.code,
                               requestID: response.headers[.xRequestID], record: context.requestLog, started: started,

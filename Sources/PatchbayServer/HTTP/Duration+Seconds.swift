@@ -9,4 +9,18 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue + attoseconds / 1_000_000_000
     }
+
+    /// The duration in `unit`s (1 for seconds, 1000 for milliseconds) as text with `places`
+    /// decimals, "0.000412": for headers on every response, so without Foundation's `String(format:)`.
+    func decimalText(per unit: Int64 = 1, places: Int) -> String {
+        var scale: Int64 = 1
+        for _ in 0..<places { scale *= 10 }
+        let (seconds, attoseconds) = components
+        // Rounded to the last place shown, in whole units of it.
+        let perSecond = unit * scale
+        let attosecondsPerTick = 1_000_000_000_000_000_000 / perSecond
+        let ticks = max(0, seconds) * perSecond + (max(0, attoseconds) + attosecondsPerTick / 2) / attosecondsPerTick
+        let fraction = String(ticks % scale)
+        return String(ticks / scale) + "." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
 }

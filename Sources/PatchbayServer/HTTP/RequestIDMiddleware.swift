@@ -37,7 +37,12 @@ struct RequestIDMiddleware: RouterMiddleware {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64
-        return String(format: "%016llx%016llx", high, low)
+        return hex16(high) + hex16(low)
+    }
+
+    private static func hex16(_ value: UInt64) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
     }
 
     /// Maps anything thrown to the API's error shape, logging what nobody expected.

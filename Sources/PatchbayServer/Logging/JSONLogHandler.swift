@@ -46,19 +46,31 @@ public struct JSONLogHandler: LogHandler {
 
     /// Whether a metadata key names a credential.
     static func isCredential(_ key: String) -> Bool {
-        let lowered = key.lowercased()
-        return ["authorization", "api_key", "apikey", "api-key", "x-api-key", "password", "secret", "cookie"]
-            .contains { lowered.contains($0) }
+        // Byte search over the ASCII-lowered key: it runs for every key of every line, and
+        // Foundation's `lowercased().contains` was a tenth of a request's CPU.
+        var lowered = Array(key.utf8)
+        for index in lowered.indices where lowered[index] &- UInt8(ascii: "A") < 26 { lowered[index] |= 0x20 }
+        return credentialWords.contains { word in
+            guard word.count <= lowered.count else { return false }
+            return (0...(lowered.count - word.count)).contains { start in
+                lowered[start..<(start + word.count)].elementsEqual(word)
+            }
+        }
     }
+
+    private static let credentialWords = ["authorization", "api_key", "apikey", "api-key", "x-api-key", "password", "secret", "cookie"]
+        .map { Array($0.utf8) }
 
     private static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
         case .string(let text): return JSONText.string(text)
         case .stringConvertible(let convertible):
             // Numbers and booleans stay JSON numbers and booleans, so log tools can compare them.
-            if let number = convertible as? any BinaryInteger { return "\(number)" }
-            if let number = convertible as? Double, number.isFinite { return "\(number)" }
+            // Concrete casts first: a cast to `any BinaryInteger` searches conformances.
+            if let number = convertible as? Int { return String(number) }
+            if let number = convertible as? Double { return number.isFinite ? number.description : JSONText.string(number.description) }
             if let bool = convertible as? Bool { return bool ? "true" : "false" }
+            if let number = convertible as? any BinaryInteger { return "\(number)" }
             return JSONText.string(convertible.description)
         case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
         case .dictionary(let values):
@@ -68,8 +80,25 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    /// Now in UTC as `2026-11-22T13:22:31.123Z`, written by hand: Foundation's ISO 8601 format
+    /// style cost more than the rest of the line.
+    static func timestamp(_ time: timespec = now()) -> String {
+        var seconds = time_t(time.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ count: Int) -> String {
+            let text = String(value)
+            return text.count >= count ? text : String(repeating: "0", count: count - text.count) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
+            + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2)
+            + "." + digits(Int32(time.tv_nsec / 1_000_000), 3) + "Z"
+    }
+
+    private static func now() -> timespec {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return time
     }
 }
 
