@@ -1,17 +1,17 @@
-import Foundation
 import NIOCore
+import PatchbayJSON
 import PatchbayPluginHost
 
 /// A JSON request body read member by member, for doors whose wire formats mix types (a string
 /// or a list of parts): every refusal is a `TurnError` naming the member at fault, which each
 /// door reports in its own error shape (OpenAI's `param`, say).
 struct JSONRequestBody {
-    /// The members, as JSONSerialization reads them.
-    let object: [String: Any]
+    /// The object read.
+    let object: JSONValue
     /// How members are named in messages: `messages[2].content`.
     let path: String
 
-    init(object: [String: Any], path: String = "") {
+    init(object: JSONValue, path: String = "") {
         self.object = object
         self.path = path
     }
@@ -19,8 +19,8 @@ struct JSONRequestBody {
     /// Reads a body that must be one JSON object.
     init(_ body: ByteBuffer) throws(TurnError) {
         guard body.readableBytes > 0 else { throw TurnError(.invalidRequest, "The request body is empty; send a JSON object.") }
-        let parsed = try? JSONSerialization.jsonObject(with: Data(buffer: body, byteTransferStrategy: .noCopy), options: [.fragmentsAllowed])
-        guard let object = parsed as? [String: Any] else {
+        let parsed = try? body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes) }
+        guard let object = parsed, object.object != nil else {
             throw TurnError(.invalidRequest, parsed == nil ? "The request body is not valid JSON." : "The request body must be a JSON object.")
         }
         self.init(object: object)
@@ -30,7 +30,7 @@ struct JSONRequestBody {
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// Whether `key` is present with a value other than null.
-    func has(_ key: String) -> Bool { object[key].map { !($0 is NSNull) } ?? false }
+    func has(_ key: String) -> Bool { object[key].map { !$0.isNull } ?? false }
 
     private func refuse(_ key: String, _ expected: String) -> TurnError {
         TurnError(.invalidRequest, "\(name(key)) must be \(expected).", field: name(key))
@@ -38,28 +38,27 @@ struct JSONRequestBody {
 
     func string(_ key: String) throws(TurnError) -> String? {
         guard has(key) else { return nil }
-        guard let value = object[key] as? String else { throw refuse(key, "a string") }
+        guard let value = object[key]?.string else { throw refuse(key, "a string") }
         return value
     }
 
     func bool(_ key: String) throws(TurnError) -> Bool? {
         guard has(key) else { return nil }
-        guard let value = object[key] as? NSNumber, value.isBoolean else { throw refuse(key, "true or false") }
-        return value.boolValue
+        guard let value = object[key]?.bool else { throw refuse(key, "true or false") }
+        return value
     }
 
     func number(_ key: String, in range: ClosedRange<Double>) throws(TurnError) -> Double? {
         guard has(key) else { return nil }
-        guard let value = object[key] as? NSNumber, !value.isBoolean, range.contains(value.doubleValue) else {
+        guard let value = object[key]?.double, range.contains(value) else {
             throw refuse(key, "a number from \(range.lowerBound.formatted) to \(range.upperBound.formatted)")
         }
-        return value.doubleValue
+        return value
     }
 
     func integer(_ key: String, atLeast minimum: Int) throws(TurnError) -> Int? {
         guard has(key) else { return nil }
-        guard let value = object[key] as? NSNumber, !value.isBoolean,
-              let integer = Int(exactly: value.doubleValue), integer >= minimum else {
+        guard let integer = object[key]?.int, integer >= minimum else {
             throw refuse(key, "an integer of at least \(minimum)")
         }
         return integer
@@ -68,8 +67,8 @@ struct JSONRequestBody {
     /// A string or a list of at most `limit` strings, as a list.
     func strings(_ key: String, limit: Int) throws(TurnError) -> [String]? {
         guard has(key) else { return nil }
-        if let one = object[key] as? String { return [one] }
-        guard let list = object[key] as? [Any], list.count <= limit, let strings = list as? [String] else {
+        if let one = object[key]?.string { return [one] }
+        guard let list = object[key]?.array, list.count <= limit, case let strings = list.compactMap(\.string), strings.count == list.count else {
             throw refuse(key, "a string or a list of at most \(limit) strings")
         }
         return strings
@@ -78,13 +77,13 @@ struct JSONRequestBody {
     /// A list of objects, each readable the same way.
     func objects(_ key: String) throws(TurnError) -> [JSONRequestBody]? {
         guard has(key) else { return nil }
-        guard let list = object[key] as? [Any] else { throw refuse(key, "a list") }
+        guard let list = object[key]?.array else { throw refuse(key, "a list") }
         var objects: [JSONRequestBody] = []
         for (index, item) in list.enumerated() {
-            guard let object = item as? [String: Any] else {
+            guard item.object != nil else {
                 throw TurnError(.invalidRequest, "\(name(key))[\(index)] must be an object.", field: "\(name(key))[\(index)]")
             }
-            objects.append(JSONRequestBody(object: object, path: "\(name(key))[\(index)]"))
+            objects.append(JSONRequestBody(object: item, path: "\(name(key))[\(index)]"))
         }
         return objects
     }
@@ -92,7 +91,7 @@ struct JSONRequestBody {
     /// An object member, readable the same way.
     func nested(_ key: String) throws(TurnError) -> JSONRequestBody? {
         guard has(key) else { return nil }
-        guard let object = object[key] as? [String: Any] else { throw refuse(key, "an object") }
+        guard let object = object[key], object.object != nil else { throw refuse(key, "an object") }
         return JSONRequestBody(object: object, path: name(key))
     }
 
@@ -100,7 +99,7 @@ struct JSONRequestBody {
     /// part is refused as something this server cannot do yet.
     func text(_ key: String, partTypeKey: String = "type") throws(TurnError) -> String? {
         guard has(key) else { return nil }
-        if let text = object[key] as? String { return text }
+        if let text = object[key]?.string { return text }
         guard let parts = try objects(key) else { return nil }
         var text = ""
         for part in parts {
@@ -120,11 +119,6 @@ struct JSONRequestBody {
             throw TurnError(.invalidRequest, "\(name(key)) is not supported by this server.", field: name(key))
         }
     }
-}
-
-extension NSNumber {
-    /// Whether JSON said `true` or `false` (Foundation reads booleans as numbers of their own class).
-    fileprivate var isBoolean: Bool { type(of: self) == type(of: NSNumber(value: true)) }
 }
 
 extension Double {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PatchbayJSON
 import PatchbayPluginHost
 
 /// A `POST /api/chat` body, in either of the shapes widgets send, normalised.
@@ -64,25 +65,16 @@ public struct ChatRequest: Sendable, Equatable {
 }
 
 extension ChatRequest {
-    private struct Wire: Decodable {
-        var messages: [WireMessage]?
+    /// The body's members, read from JSON by ``read(_:)``.
+    private struct Wire {
+        var messages: [(role: String, content: String)]?
         var message: String?
-        var history: [WireHistoryEntry]?
+        var history: [(text: String, sender: String)]?
         var assistantType: String?
         var stream: Bool?
         var conversationId: String?
         var provider: String?
         var model: String?
-    }
-
-    private struct WireMessage: Decodable {
-        var role: String
-        var content: String
-    }
-
-    private struct WireHistoryEntry: Decodable {
-        var text: String
-        var sender: String
     }
 
     /// Decodes and validates a body; every refusal names the field at fault.
@@ -94,17 +86,18 @@ extension ChatRequest {
         guard body.readableBytes > 0 else {
             throw APIError(.invalidRequest, "The request body is empty; send a JSON object.")
         }
-        guard body.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) != nil else {
-            throw APIError(.invalidRequest, "The request body is not valid UTF-8.", field: "body")
-        }
-        let wire: Wire
+        let parsed: JSONValue
         do {
-            wire = try JSONDecoder().decode(Wire.self, from: Data(buffer: body, byteTransferStrategy: .noCopy))
-        } catch let error as DecodingError {
-            throw describe(error)
+            parsed = try body.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONValue.parse(bytes) }
         } catch {
+            // UTF-8 is checked only when the text did not parse: the parser validates every
+            // string, and a valid body pays for no second pass.
+            guard body.withUnsafeReadableBytes({ String(validating: $0, as: UTF8.self) }) != nil else {
+                throw APIError(.invalidRequest, "The request body is not valid UTF-8.", field: "body")
+            }
             throw APIError(.invalidRequest, "The request body is not valid JSON.")
         }
+        let wire = try read(parsed)
 
         if wire.assistantType?.isEmpty == true {
             throw APIError(.invalidRequest, "assistantType must not be empty.", field: "assistantType")
@@ -173,38 +166,64 @@ extension ChatRequest {
         text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
-    /// Turns a decoding failure into a message naming the field, e.g. `messages[1].content`.
-    private static func describe(_ error: DecodingError) -> APIError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.reduce("") { path, key in
-                if let index = key.intValue { return path + "[\(index)]" }
-                return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+    /// The body's members, each refusal naming the field at fault (`messages[1].content`), in
+    /// the order a client would fix them.
+    private static func read(_ body: JSONValue) throws(APIError) -> Wire {
+        guard body.object != nil else { throw APIError(.invalidRequest, "The request body must be a JSON object.") }
+        var wire = Wire()
+        wire.messages = try list(body, "messages", field: "messages").map { items throws(APIError) in
+            var messages: [(role: String, content: String)] = []
+            for (index, item) in items.enumerated() {
+                let field = "messages[\(index)]"
+                guard item.object != nil else { throw mustBe(field, "an object") }
+                messages.append((try required(item, "role", field: field), try required(item, "content", field: field)))
             }
+            return messages
         }
-        func expected(_ type: Any.Type) -> String {
-            switch type {
-            case is String.Type: "a string"
-            case is Bool.Type: "true or false"
-            case is [WireMessage].Type, is [WireHistoryEntry].Type: "a list"
-            case is WireMessage.Type, is WireHistoryEntry.Type, is Wire.Type: "an object"
-            default: "a value of another type"
+        wire.message = try string(body["message"], field: "message")
+        wire.history = try list(body, "history", field: "history").map { items throws(APIError) in
+            var history: [(text: String, sender: String)] = []
+            for (index, item) in items.enumerated() {
+                let field = "history[\(index)]"
+                guard item.object != nil else { throw mustBe(field, "an object") }
+                history.append((try required(item, "text", field: field), try required(item, "sender", field: field)))
             }
+            return history
         }
-        switch error {
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            let field = path(context.codingPath)
-            if field.isEmpty { return APIError(.invalidRequest, "The request body must be a JSON object.") }
-            return APIError(.invalidRequest, "\(field) must be \(expected(type)).", field: field)
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return APIError(.invalidRequest, "\(field) is required.", field: field)
-        case .dataCorrupted(let context):
-            let field = path(context.codingPath)
-            if field.isEmpty { return APIError(.invalidRequest, "The request body is not valid JSON.") }
-            return APIError(.invalidRequest, "\(field) is not valid.", field: field)
-        @unknown default:
-            return APIError(.invalidRequest, "The request body could not be read.")
+        wire.assistantType = try string(body["assistantType"], field: "assistantType")
+        if let stream = body["stream"], !stream.isNull {
+            guard let bool = stream.bool else { throw mustBe("stream", "true or false") }
+            wire.stream = bool
         }
+        wire.conversationId = try string(body["conversationId"], field: "conversationId")
+        wire.provider = try string(body["provider"], field: "provider")
+        wire.model = try string(body["model"], field: "model")
+        return wire
+    }
+
+    private static func mustBe(_ field: String, _ expected: String) -> APIError {
+        APIError(.invalidRequest, "\(field) must be \(expected).", field: field)
+    }
+
+    /// A string member, or nil when absent or null.
+    private static func string(_ value: JSONValue?, field: String) throws(APIError) -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard let string = value.string else { throw mustBe(field, "a string") }
+        return string
+    }
+
+    /// A string member that must be present.
+    private static func required(_ object: JSONValue, _ key: String, field: String) throws(APIError) -> String {
+        guard let value = object[key] else { throw APIError(.invalidRequest, "\(field).\(key) is required.", field: "\(field).\(key)") }
+        guard let string = value.string else { throw mustBe("\(field).\(key)", "a string") }
+        return string
+    }
+
+    /// A list member, or nil when absent or null.
+    private static func list(_ object: JSONValue, _ key: String, field: String) throws(APIError) -> [JSONValue]? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let list = value.array else { throw mustBe(field, "a list") }
+        return list
     }
 }
 

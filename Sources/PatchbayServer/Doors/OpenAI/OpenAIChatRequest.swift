@@ -34,7 +34,7 @@ struct OpenAIChatRequest: DoorRequest {
         if let format = try body.nested("response_format"), try format.string("type") != "text" {
             throw TurnError(.invalidRequest, "response_format other than text is not supported by this server.", field: "response_format")
         }
-        if body.has("modalities"), (body.object["modalities"] as? [String])?.allSatisfy({ $0 == "text" }) != true {
+        if body.has("modalities"), body.object["modalities"]?.array?.allSatisfy({ $0.string == "text" }) != true {
             throw TurnError(.invalidRequest, "modalities other than [\"text\"] are not supported by this server.", field: "modalities")
         }
         let messages = try Self.messages(body)

@@ -28,7 +28,7 @@ enum WebSocketClientMessage {
             guard let id, !id.isEmpty else { throw TurnError(.invalidRequest, "id is required: a non-empty string.", field: "id") }
             switch try body.string("type") {
             case "chat"?:
-                let data = try body.nested("data") ?? JSONRequestBody(object: [:], path: "data")
+                let data = try body.nested("data") ?? JSONRequestBody(object: .object([]), path: "data")
                 return .chat(id: id, try WebSocketChat(data, limits: limits))
             case "ping"?: return .ping(id: id)
             case "cancel"?: return .cancel(id: id)
