@@ -52,8 +52,10 @@ pydeps: test-deps
 	  $(PYENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt && \
 	  cp Tests/requirements.txt $(PYENV)/requirements.txt; }
 
+# Product by product: a plain `swift build` also builds the test support target, which imports
+# the host @testable and so does not build in release.
 build: deps
-	$(SWIFT) build -c $(BUILD)
+	@for p in patchbay fake-upstream $(PROVIDER_PLUGINS); do $(SWIFT) build -c $(BUILD) --product $$p || exit 1; done
 
 plugins: build
 	@mkdir -p $(PLUGINS_DIR)

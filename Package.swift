@@ -58,6 +58,8 @@ let package = Package(
 
         // MARK: System libraries
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // glibc's <malloc.h>, for the heap trimmer (no library to link: it is libc).
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Shared by host and plugins
@@ -106,6 +108,7 @@ let package = Package(
         .target(
             name: "PatchbayServer",
             dependencies: [
+                "CMalloc",
                 "PatchbayConfig",
                 "PatchbayJSON",
                 "PatchbayPluginHost",

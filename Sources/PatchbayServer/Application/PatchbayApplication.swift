@@ -123,6 +123,7 @@ public struct PatchbayApplication: Sendable {
             // Created before the server listens: it traps SIGHUP from then on.
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))
         }
+        services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, logger: logger)))
         services.append(.init(service: admin))
         // Last, so that it is the first told to shut down: it stops accepting at once.
         services.append(.init(service: DrainingServer(app: http, activeCalls: activeCalls,

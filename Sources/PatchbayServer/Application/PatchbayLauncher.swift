@@ -61,6 +61,7 @@ public enum PatchbayLauncher {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        HeapTrimmer.limitArenas()
         let libraries = PluginLibraryCache()
         let routes = Self.routes(configuration: configuration, configPath: configPath, pluginsDirectory: pluginsDirectory,
                                  libraries: libraries, logger: logger)

@@ -26,6 +26,8 @@ public final class ActiveCalls: Sendable {
         var nextID = 0
         var calls: [Int: (call: ChatCall, registration: Registration)] = [:]
         var interrupting = false
+        /// The most calls in flight at once since ``takePeak()`` last asked.
+        var peak = 0
     }
 
     private let state = Mutex(State())
@@ -36,12 +38,23 @@ public final class ActiveCalls: Sendable {
     /// How many calls are in flight.
     public var count: Int { state.withLock { $0.calls.count } }
 
+    /// How many calls are in flight, and the most there were at once since the last time this
+    /// was asked (which starts the next period at the current count).
+    func takePeak() -> (now: Int, peak: Int) {
+        state.withLock { state in
+            let peak = state.peak
+            state.peak = state.calls.count
+            return (state.calls.count, peak)
+        }
+    }
+
     /// Adds a call. After `interruptAll`, a call that registers is stopped at once.
     func register(_ call: ChatCall) -> Registration {
         let (registration, stopNow) = state.withLock { state in
             state.nextID += 1
             let registration = Registration(id: state.nextID, owner: self)
             state.calls[state.nextID] = (call, registration)
+            state.peak = max(state.peak, state.calls.count)
             return (registration, state.interrupting)
         }
         if stopNow {
