@@ -99,8 +99,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small RESP2 client on SwiftNIO: pipelined connections, AUTH/SELECT, scripts, bounded calls.
+        .target(
+            name: "PatchbayRedis",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PatchbayRateLimit",
+            dependencies: [
+                // RedisRateLimitStore: limits shared by several instances (limits.store).
+                "PatchbayRedis",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -111,6 +128,7 @@ let package = Package(
                 "PatchbayPluginHost",
                 "PatchbayStorage",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -225,6 +243,7 @@ let package = Package(
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 "PatchbayServer",
                 "PatchbayStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -258,9 +277,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The rate limit semantics, run against the in-process store and a real redis-server alike.
         .testTarget(
             name: "PatchbayRateLimitTests",
-            dependencies: ["PatchbayRateLimit"],
+            dependencies: ["PatchbayRateLimit", "PatchbayRedis", "PatchbayTestSupport", "SeededRandom"],
+            swiftSettings: swiftSettings
+        ),
+        // The Redis client against a real redis-server the tests start.
+        .testTarget(
+            name: "PatchbayRedisTests",
+            dependencies: [
+                "PatchbayRedis",
+                "PatchbayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
