@@ -57,7 +57,7 @@ final class RedisConnection: Sendable {
 
     private func sendOnLoop(_ bytes: ByteBuffer, deadline: NIODeadline) -> EventLoopFuture<RESPValue> {
         let reply = self.eventLoop.makePromise(of: RESPValue.self)
-        let (channel, generation) = self.channel(deadline: deadline)
+        let (channel, generation) = self.channel()
         let timeout = self.eventLoop.scheduleTask(deadline: deadline) {
             reply.fail(RedisError(code: .timedOut, message: "Redis did not answer in time"))
             self.drop(generation: generation)
@@ -73,7 +73,7 @@ final class RedisConnection: Sendable {
     }
 
     /// The connection, made now if there is none (and none failed moments ago).
-    private func channel(deadline: NIODeadline) -> (EventLoopFuture<any Channel>, generation: Int) {
+    private func channel() -> (EventLoopFuture<any Channel>, generation: Int) {
         let state = self.state.value
         switch state.phase {
         case .connected(let channel):

@@ -8,7 +8,9 @@ import Testing
 /// crash, and ride out Redis going away as `limits.on_store_failure` says.
 @Suite("Several instances on one PostgreSQL and one Redis", .timeLimit(.minutes(3)))
 struct SeveralInstancesTests {
-    /// Two instances of one deployment, on a fresh database and a Redis of their own.
+    /// Two instances of one deployment, on a fresh database and a Redis of their own. The store's
+    /// timeout is generous: under `allow`, a healthy Redis timed out by a loaded machine would let
+    /// a request through uncounted. (Redis is stopped here, never stalled: its failures are at once.)
     struct Pair {
         let deployment: EchoDeployment
         let redis: RedisTestServer
@@ -29,7 +31,7 @@ struct SeveralInstancesTests {
                 assistants:
                   default: {provider: echo, model: echo-1}
                   slow: {provider: slow, model: echo-1}
-                limits: {requests_per_day: \(perDay), store: "${REDIS_URL}", on_store_failure: \(onStoreFailure)}
+                limits: {requests_per_day: \(perDay), store: "${REDIS_URL}", on_store_failure: \(onStoreFailure), store_timeout_ms: 10000}
                 """)
             let environment = ["DATABASE_URL": databaseURL, "REDIS_URL": redis.url()]
             a = try await ServerProcess(config: deployment.config, environment: environment)

@@ -63,7 +63,7 @@ struct RedisStoreTests {
     @Test("a Redis that went away fails calls within the timeout; counting resumes, from nothing, once it is back")
     func serverGoesAway() async throws {
         let server = try await RedisTestServer()
-        let client = Self.client(server, timeout: .milliseconds(250))
+        let client = Self.client(server)
         let store = RedisRateLimitStore(client: client)
         let policy = RateLimitPolicy(requestsPerHour: 2)
         #expect(try await acquire(store, 3, policy: policy, now: at(0)) == 2)

@@ -15,15 +15,17 @@ import Testing
 @Suite("Rate limits in Redis, through the real host", .timeLimit(.minutes(2)))
 struct RedisLimitsTests {
     /// A host whose caller may take `perDay` chat turns a day, counted in `server`'s Redis, the
-    /// store opened as `patchbay serve` opens it.
-    static func host(_ server: RedisTestServer, perDay: Int = 2, onFailure: String, recorder: LogRecorder) async throws -> TestHost {
+    /// store opened as `patchbay serve` opens it. The timeout is generous unless a test needs a
+    /// stalled Redis to make one expire: a loaded test run must not time a healthy Redis out.
+    static func host(_ server: RedisTestServer, perDay: Int = 2, onFailure: String, timeoutMilliseconds: Int = 10_000,
+                     recorder: LogRecorder) async throws -> TestHost {
         // Every provider configured: `/health` is `healthy` unless the store does not answer.
         let yaml = """
             providers:
               echo: {plugin: echo}
             assistants:
               default: {provider: echo, model: echo-1}
-            limits: {requests_per_day: \(perDay), store: "${REDIS_URL}", on_store_failure: \(onFailure), store_timeout_ms: 200}
+            limits: {requests_per_day: \(perDay), store: "${REDIS_URL}", on_store_failure: \(onFailure), store_timeout_ms: \(timeoutMilliseconds)}
             """
         let routes = try TestHost.routes(yaml: yaml, environment: ["REDIS_URL": server.url()], logger: recorder.logger())
         let store = await PatchbayLauncher.openLimitStore(routes.configuration.limitStore, logger: recorder.logger())
@@ -87,12 +89,12 @@ struct RedisLimitsTests {
         let server = try await RedisTestServer(password: "pw-Never-Shown")
         let recorder = LogRecorder()
         // Room to spare: a call that timed out on the stalled server may still be counted once it resumes.
-        let host = try await Self.host(server, perDay: 10, onFailure: "deny", recorder: recorder)
+        let host = try await Self.host(server, perDay: 10, onFailure: "deny", timeoutMilliseconds: 2_000, recorder: recorder)
         try await host.test { client in
             #expect(try await client.chat().status == .ok)
 
             server.pause()
-            // Bounded by the store's 200 ms timeout: none of these may hang.
+            // Bounded by the store's 2 s timeout: none of these may hang.
             let refused = try await withDeadline(10) { try await client.chat() }
             #expect(refused.status == .serviceUnavailable)
             let body = String(buffer: refused.body)
