@@ -84,7 +84,7 @@ struct RedisLimitsTests {
         await server.stop()
     }
 
-    @Test("Redis stalled under deny: chat turns are refused with a clear 503 at once, in every door, and served again when it resumes")
+    @Test("Redis stalled under deny: chat turns are refused with a clear 503 within the timeout (widget API, OpenAI door), and served again when it resumes")
     func stallDenied() async throws {
         let server = try await RedisTestServer(password: "pw-Never-Shown")
         let recorder = LogRecorder()
