@@ -101,8 +101,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small RESP2 client on SwiftNIO: pipelined connections, AUTH/SELECT, scripts, bounded calls.
+        .target(
+            name: "PatchbayRedis",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PatchbayRateLimit",
+            dependencies: [
+                // RedisRateLimitStore: limits shared by several instances (limits.store).
+                "PatchbayRedis",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -114,6 +131,7 @@ let package = Package(
                 "PatchbayPluginHost",
                 "PatchbayStorage",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -228,6 +246,7 @@ let package = Package(
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 "PatchbayServer",
                 "PatchbayStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -261,9 +280,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The rate limit semantics, run against the in-process store and a real redis-server alike.
         .testTarget(
             name: "PatchbayRateLimitTests",
-            dependencies: ["PatchbayRateLimit"],
+            dependencies: ["PatchbayRateLimit", "PatchbayRedis", "PatchbayTestSupport", "SeededRandom"],
+            swiftSettings: swiftSettings
+        ),
+        // The Redis client against a real redis-server the tests start.
+        .testTarget(
+            name: "PatchbayRedisTests",
+            dependencies: [
+                "PatchbayRedis",
+                "PatchbayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,6 +10,8 @@ extension ConfigurationValidator {
     static let limitKeys = ["requests_per_minute", "requests_per_hour", "requests_per_day", "tokens_per_day", "burst"]
     /// Limits of the top-level `limits:` section only: they count connections, not chat turns.
     static let connectionLimitKeys = ["websocket_connections_per_minute"]
+    /// Where the counters live: the top-level `limits:` section only.
+    static let limitStoreKeys = ["store", "on_store_failure", "store_timeout_ms"]
     static let loggingKeys = ["level", "format", "include_message_text"]
 
     static let expectedOrigin = #""*" or an origin such as https://shop.example (http or https, a host and an optional port, no path)"#
@@ -186,17 +188,44 @@ extension ConfigurationValidator {
 
     // MARK: limits
 
-    /// The top-level `limits:` section: the per-caller policy, and `websocket_connections_per_minute` if set.
-    mutating func limits(section: Field) -> (RateLimitPolicy, webSocketConnectionsPerMinute: Int?) {
-        let known = Self.limitKeys + Self.connectionLimitKeys
+    /// The top-level `limits:` section: the per-caller policy, `websocket_connections_per_minute` if
+    /// set, and where the counters live.
+    mutating func limits(section: Field) -> (RateLimitPolicy, webSocketConnectionsPerMinute: Int?, store: LimitStoreSettings) {
+        let known = Self.limitKeys + Self.connectionLimitKeys + Self.limitStoreKeys
         guard let entries = self.sectionEntries(section, shape: "a mapping with keys \(known.joined(separator: ", "))") else {
-            return (.unlimited, nil)
+            return (.unlimited, nil, LimitStoreSettings())
         }
         let scope = Scope.section("limits")
         let fields = self.knownFields(of: entries, in: scope, known: known)
         let connections = self.integer(fields["websocket_connections_per_minute"]?.unlessNull, in: scope, range: 1...Int.max,
                                        expected: "an integer of at least 1")
-        return (self.policy(fields, in: scope), connections)
+        return (self.policy(fields, in: scope), connections, self.limitStore(fields, in: scope))
+    }
+
+    /// `store` (a Redis URL, `${VARIABLE}`s resolved), `on_store_failure` and `store_timeout_ms`.
+    /// Messages never repeat the URL (it may hold a password).
+    private mutating func limitStore(_ fields: [String: Field], in scope: Scope) -> LimitStoreSettings {
+        var settings = LimitStoreSettings()
+        if let field = fields["store"]?.unlessNull, let text = self.string(field, in: scope),
+            let resolved = self.serverURL(text, field: field, in: scope) {
+            do {
+                settings.redisURL = try RedisURL(parsing: resolved)
+            } catch {
+                self.report(.invalidValue, at: field.value.location, "\(scope.prefix)store is not a Redis URL: \(error.message)")
+            }
+        }
+        if let field = fields["on_store_failure"]?.unlessNull, let text = self.string(field, in: scope) {
+            if let policy = LimitStoreSettings.FailurePolicy(rawValue: text.lowercased()) {
+                settings.onFailure = policy
+            } else {
+                self.reportInvalid(field, in: scope, expected: "allow or deny")
+            }
+        }
+        if let timeout = self.integer(fields["store_timeout_ms"]?.unlessNull, in: scope, range: 1...60_000,
+                                      expected: "a number of milliseconds from 1 to 60000") {
+            settings.timeoutMilliseconds = timeout
+        }
+        return settings
     }
 
     /// A `limits:` key inside an assistant or an auth key (`outer`); messages name it `limits.<key>`.

@@ -39,7 +39,7 @@ extension ConfigurationValidator {
         let (providers, providerNames) = fields["providers"].map { self.providers($0) } ?? ([], [])
         let (assistants, assistantIDs) = fields["assistants"].map { self.assistants($0, providerNames: providerNames) } ?? ([], [])
         let auth = fields["auth"].map { self.auth($0, assistantIDs: assistantIDs) } ?? AuthSettings()
-        let (limits, webSocketConnectionsPerMinute) = fields["limits"].map { self.limits(section: $0) } ?? (.unlimited, nil)
+        let (limits, webSocketConnectionsPerMinute, limitStore) = fields["limits"].map { self.limits(section: $0) } ?? (.unlimited, nil, LimitStoreSettings())
         var logging = fields["logging"].map { self.logging($0) } ?? LoggingSettings()
         let models = fields["models"].map { self.models($0) } ?? []
 
@@ -59,7 +59,7 @@ extension ConfigurationValidator {
         return PatchbayConfiguration(
             source: self.source, server: server, plugins: plugins, storage: storage, providers: providers, assistants: assistants,
             auth: auth, limits: limits, webSocketConnectionsPerMinute: webSocketConnectionsPerMinute ?? PatchbayConfiguration.defaultWebSocketConnectionsPerMinute,
-            logging: logging, models: models
+            limitStore: limitStore, logging: logging, models: models
         )
     }
 

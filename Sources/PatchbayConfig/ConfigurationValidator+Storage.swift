@@ -19,20 +19,29 @@ extension ConfigurationValidator {
             self.report(.invalidValue, at: field.key.location, "\(scope.prefix)use either 'sqlite_path' or 'postgres_url', not both")
             return settings
         }
+        guard let resolved = self.serverURL(text, field: field, in: scope) else { return settings }
+        do {
+            settings.postgresURL = try PostgresURL(parsing: resolved)
+        } catch {
+            self.report(.invalidValue, at: field.value.location, "\(scope.prefix)postgres_url is not a PostgreSQL URL: \(error.message)")
+        }
+        return settings
+    }
+
+    /// A server's URL (`storage.postgres_url`, `limits.store`) with its `${VARIABLE}`s resolved as
+    /// provider settings' are; nil (reported) when a reference is malformed or names an unset or
+    /// empty variable: the server cannot start without that server. Messages never repeat the URL.
+    mutating func serverURL(_ text: String, field: Field, in scope: Scope) -> String? {
         switch EnvironmentInterpolation.resolve(text, environment: self.environment) {
         case .failure(let failure):
-            self.report(.invalidVariableReference, at: field.value.location, "\(scope.prefix)postgres_url: \(failure.message)")
+            self.report(.invalidVariableReference, at: field.value.location, "\(scope.prefix)\(field.name): \(failure.message)")
         case .success(let resolved) where !resolved.missingVariables.isEmpty:
             let names = resolved.missingVariables.joined(separator: ", ")
             self.report(.invalidValue, at: field.value.location,
-                        "\(scope.prefix)postgres_url needs the environment variable \(names), which is unset or empty")
+                        "\(scope.prefix)\(field.name) needs the environment variable \(names), which is unset or empty")
         case .success(let resolved):
-            do {
-                settings.postgresURL = try PostgresURL(parsing: resolved.text)
-            } catch {
-                self.report(.invalidValue, at: field.value.location, "\(scope.prefix)postgres_url is not a PostgreSQL URL: \(error.message)")
-            }
+            return resolved.text
         }
-        return settings
+        return nil
     }
 }

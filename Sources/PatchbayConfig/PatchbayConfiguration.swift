@@ -24,6 +24,9 @@ public struct PatchbayConfiguration: Sendable {
     /// How many WebSocket connections one caller may open per UTC minute
     /// (`limits.websocket_connections_per_minute:`, default 5 as 004 documents).
     public var webSocketConnectionsPerMinute: Int
+    /// Where the rate-limit counters live (`limits.store`, `limits.on_store_failure`,
+    /// `limits.store_timeout_ms`): in this process unless a Redis URL is set.
+    public var limitStore: LimitStoreSettings
     /// How the server logs.
     public var logging: LoggingSettings
     /// What clients are told about upstream models (`models:`), in file order.
@@ -40,6 +43,7 @@ public struct PatchbayConfiguration: Sendable {
         auth: AuthSettings = .init(),
         limits: RateLimitPolicy = .unlimited,
         webSocketConnectionsPerMinute: Int = PatchbayConfiguration.defaultWebSocketConnectionsPerMinute,
+        limitStore: LimitStoreSettings = .init(),
         logging: LoggingSettings = .init(),
         models: [ModelDescription] = []
     ) {
@@ -52,6 +56,7 @@ public struct PatchbayConfiguration: Sendable {
         self.auth = auth
         self.limits = limits
         self.webSocketConnectionsPerMinute = webSocketConnectionsPerMinute
+        self.limitStore = limitStore
         self.logging = logging
         self.models = models
     }

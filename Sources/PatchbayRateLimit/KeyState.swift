@@ -11,6 +11,12 @@ struct WindowCounter: Sendable {
         self.count = 0
     }
 
+    /// A counter as a shared store holds it.
+    init(start: Int64, count: Int) {
+        self.start = start
+        self.count = count
+    }
+
     /// Starts over at zero if `now` is in a later window. A `now` earlier than the window (a clock
     /// stepped back) keeps counting in the current window, so it cannot be used to reset it.
     mutating func roll(to now: Int64, length: Int64) {
@@ -39,6 +45,13 @@ struct BurstBucket: Sendable {
         self.level = capacity
         self.updatedAt = now
         self.fullAt = now
+    }
+
+    /// A bucket as a shared store holds it.
+    init(level: Int64, updatedAt: Int64, fullAt: Int64) {
+        self.level = level
+        self.updatedAt = updatedAt
+        self.fullAt = fullAt
     }
 
     /// The capacity in units of a bucket holding `burst` requests (clamped so arithmetic cannot
@@ -70,14 +83,28 @@ struct KeyState: Sendable {
     /// From this moment on the state means nothing more than a fresh one, so it can be dropped.
     var expiresAt: Int64 = .min
 
-    /// Checks every window of `policy` at `now` and, if `count` is set and all of them admit a
-    /// request, counts one in each. Returns where the windows stand afterwards.
-    mutating func evaluate(policy: RateLimitPolicy, now: Int64, count: Bool) -> RateLimitDecision {
-        let fixed: [(RateLimitWindow, Int?, WritableKeyPath<KeyState, WindowCounter?>)] = [
+    /// The fixed request windows: which limit of `policy` applies to each, and where its counter is.
+    private static func fixedWindows(_ policy: RateLimitPolicy) -> [(RateLimitWindow, Int?, WritableKeyPath<KeyState, WindowCounter?>)] {
+        [
             (.minute, policy.requestsPerMinute, \.minute),
             (.hour, policy.requestsPerHour, \.hour),
             (.day, policy.requestsPerDay, \.day),
         ]
+    }
+
+    /// Checks every window of `policy` at `now` and, if `count` is set and all of them admit a
+    /// request, counts one in each. Returns where the windows stand afterwards.
+    mutating func evaluate(policy: RateLimitPolicy, now: Int64, count: Bool) -> RateLimitDecision {
+        let allowed = self.admit(policy: policy, now: now, count: count)
+        return RateLimitDecision(allowed: allowed, windows: self.report(policy: policy, now: now))
+    }
+
+    /// Brings every window of `policy` up to date at `now` and, if `count` is set and all of them
+    /// admit a request, counts one in each. Returns whether they all admitted it.
+    ///
+    /// ``RedisRateLimitStore``'s script does exactly this on the server: keep them in step.
+    private mutating func admit(policy: RateLimitPolicy, now: Int64, count: Bool) -> Bool {
+        let fixed = Self.fixedWindows(policy)
         let refill = policy.burstRefillPerMinute
         let capacity = policy.burst.map(BurstBucket.capacity(burst:)) ?? 0
 
@@ -112,8 +139,15 @@ struct KeyState: Sendable {
                 self.burst!.level -= BurstBucket.unitsPerRequest
             }
         }
+        return allowed
+    }
 
-        // Report.
+    /// Where every window of `policy` stands at `now` (the state already brought up to date), and
+    /// when the state expires.
+    mutating func report(policy: RateLimitPolicy, now: Int64) -> [RateLimitWindowStatus] {
+        let fixed = Self.fixedWindows(policy)
+        let refill = policy.burstRefillPerMinute
+        let capacity = policy.burst.map(BurstBucket.capacity(burst:)) ?? 0
         var windows: [RateLimitWindowStatus] = []
         for (window, limit, path) in fixed {
             guard let limit, let length = window.lengthMicroseconds, let counter = self[keyPath: path] else { continue }
@@ -138,7 +172,7 @@ struct KeyState: Sendable {
             windows.append(Self.status(.tokensDay, limit: limit, counter: counter, length: length, now: now))
         }
         self.updateExpiry()
-        return RateLimitDecision(allowed: allowed, windows: windows)
+        return windows
     }
 
     /// Adds `tokens` to the daily token count of `now`'s UTC day.

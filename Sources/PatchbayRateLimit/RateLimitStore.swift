@@ -3,8 +3,8 @@ import Foundation
 /// Where rate limit counters live.
 ///
 /// ``InProcessRateLimitStore`` keeps them in memory, which is right for a single instance. When
-/// several instances serve the same callers, a shared store (Redis, say) implements this protocol
-/// so they all count against the same limits; it must keep each call atomic (in Redis, one Lua
+/// several instances serve the same callers, ``RedisRateLimitStore`` keeps them in Redis so they
+/// all count against the same limits; a shared store must keep each call atomic (in Redis, one Lua
 /// script per call) and build its results with ``RateLimitDecision/init(allowed:windows:)``.
 ///
 /// `key` identifies the caller: see ``RateLimitKey``. Every method takes the current time, so
@@ -28,4 +28,13 @@ public protocol RateLimitStore: Sendable {
     /// Where the key's windows stand under `policy`, without counting anything (for
     /// `GET /api/rate-limit`); ``RateLimitDecision/allowed`` says whether a request now would pass.
     func status(key: String, policy: RateLimitPolicy, now: Date) async throws -> RateLimitDecision
+
+    /// Checks that the store answers, within its timeout (for `/health`). The default does nothing:
+    /// a store in this process always answers.
+    func ping() async throws
+}
+
+extension RateLimitStore {
+    /// Does nothing: a store in this process always answers.
+    public func ping() async throws {}
 }

@@ -322,7 +322,7 @@ struct LimitsAndLoggingErrorTests {
     @Test("top-level limits: a mapping of known keys, each at least 1")
     func topLevelLimits() {
         #expect(errorDescriptions("limits: 60\n") == [
-            "providers.yaml:1:9: 'limits' must be a mapping with keys requests_per_minute, requests_per_hour, requests_per_day, tokens_per_day, burst, websocket_connections_per_minute, found number 60"
+            "providers.yaml:1:9: 'limits' must be a mapping with keys requests_per_minute, requests_per_hour, requests_per_day, tokens_per_day, burst, websocket_connections_per_minute, store, on_store_failure, store_timeout_ms, found number 60"
         ])
         let text = """
             limits:
@@ -339,7 +339,7 @@ struct LimitsAndLoggingErrorTests {
             "providers.yaml:4:21: limits: requests_per_day must be an integer of at least 1, found number -3",
             #"providers.yaml:5:19: limits: tokens_per_day must be an integer of at least 1, found string "lots""#,
             "providers.yaml:6:10: limits: burst must be an integer of at least 1, found bool false",
-            "providers.yaml:7:3: unknown key 'requests_per_second' in section 'limits'; known keys: requests_per_minute, requests_per_hour, requests_per_day, tokens_per_day, burst, websocket_connections_per_minute",
+            "providers.yaml:7:3: unknown key 'requests_per_second' in section 'limits'; known keys: requests_per_minute, requests_per_hour, requests_per_day, tokens_per_day, burst, websocket_connections_per_minute, store, on_store_failure, store_timeout_ms",
         ])
     }
 

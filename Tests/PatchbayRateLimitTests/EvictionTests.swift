@@ -5,17 +5,17 @@ import Testing
 
 @Suite("Keys and memory")
 struct EvictionTests {
-    @Test("keys are counted separately")
-    func keysIsolated() {
-        let store = InProcessRateLimitStore()
+    @Test("keys are counted separately", arguments: StoreKind.allCases)
+    func keysIsolated(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
         let policy = RateLimitPolicy(requestsPerMinute: 2, tokensPerDay: 100)
-        #expect(acquire(store, 5, key: "a", policy: policy, now: at(0)) == 2)
-        store.record(tokens: 500, key: "a", now: at(0))
-        let b = store.acquire(key: "b", policy: policy, now: at(0))
+        #expect(try await acquire(store, 5, key: "a", policy: policy, now: at(0)) == 2)
+        try await store.record(tokens: 500, key: "a", now: at(0))
+        let b = try await store.acquire(key: "b", policy: policy, now: at(0))
         #expect(b.allowed)
         #expect(b[.minute]?.remaining == 1)
         #expect(b[.tokensDay]?.remaining == 100)
-        #expect(!store.acquire(key: "a", policy: policy, now: at(0)).allowed)
+        #expect(try await !store.acquire(key: "a", policy: policy, now: at(0)).allowed)
     }
 
     @Test("beyond maxKeys, the least recently used key is evicted")

@@ -5,11 +5,11 @@ import Testing
 
 @Suite("Decision, binding window and headers")
 struct RateLimitDecisionTests {
-    @Test("an allowed request binds the window with the fewest remaining")
-    func fewestRemaining() throws {
-        let store = InProcessRateLimitStore()
+    @Test("an allowed request binds the window with the fewest remaining", arguments: StoreKind.allCases)
+    func fewestRemaining(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
         let policy = RateLimitPolicy(requestsPerMinute: 10, requestsPerHour: 100, burst: 5)
-        let decision = store.acquire(key: "k", policy: policy, now: at(30))
+        let decision = try await store.acquire(key: "k", policy: policy, now: at(30))
 
         #expect(decision.windows.map(\.name) == ["minute", "hour", "burst"])
         #expect(decision.binding?.window == .burst)
@@ -22,20 +22,20 @@ struct RateLimitDecisionTests {
         #expect(decision[.hour]?.remaining == 99)
     }
 
-    @Test("a tie goes to the window that resets later")
-    func tieGoesToLaterReset() {
-        let store = InProcessRateLimitStore()
-        let decision = store.acquire(key: "k", policy: RateLimitPolicy(requestsPerMinute: 5, requestsPerHour: 5), now: at(0))
+    @Test("a tie goes to the window that resets later", arguments: StoreKind.allCases)
+    func tieGoesToLaterReset(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        let decision = try await store.acquire(key: "k", policy: RateLimitPolicy(requestsPerMinute: 5, requestsPerHour: 5), now: at(0))
         #expect(decision.binding?.window == .hour)
         #expect(decision.headers?.reset == Int(midnight) + 3_600)
     }
 
-    @Test("a refusal binds the refusing window with the longest wait")
-    func longestWait() throws {
-        let store = InProcessRateLimitStore()
+    @Test("a refusal binds the refusing window with the longest wait", arguments: StoreKind.allCases)
+    func longestWait(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
         let policy = RateLimitPolicy(requestsPerMinute: 2, requestsPerHour: 50, requestsPerDay: 2)
-        #expect(acquire(store, 2, policy: policy, now: at(7_200)) == 2)
-        let refused = store.acquire(key: "k", policy: policy, now: at(7_200))
+        #expect(try await acquire(store, 2, policy: policy, now: at(7_200)) == 2)
+        let refused = try await store.acquire(key: "k", policy: policy, now: at(7_200))
         #expect(!refused.allowed)
         #expect(refused.binding?.window == .day)
         #expect(refused.retryAfter == .seconds(86_400 - 7_200))
@@ -66,12 +66,12 @@ struct RateLimitDecisionTests {
         #expect(decision.retryAfter == .seconds(30))
     }
 
-    @Test("an allowed request prefers a request window to the token budget")
-    func tokensDoNotBindAllowed() {
-        let store = InProcessRateLimitStore()
+    @Test("an allowed request prefers a request window to the token budget", arguments: StoreKind.allCases)
+    func tokensDoNotBindAllowed(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
         let policy = RateLimitPolicy(requestsPerMinute: 100, tokensPerDay: 50)
-        store.record(tokens: 40, key: "k", now: at(0))
-        let decision = store.acquire(key: "k", policy: policy, now: at(1))
+        try await store.record(tokens: 40, key: "k", now: at(0))
+        let decision = try await store.acquire(key: "k", policy: policy, now: at(1))
         #expect(decision.allowed)
         #expect(decision[.tokensDay]?.remaining == 10)
         #expect(decision.binding?.window == .minute)
@@ -92,23 +92,23 @@ struct RateLimitDecisionTests {
         #expect(refused(after: .milliseconds(50_500)).headerFields.last?.value == "51")
     }
 
-    @Test("an unlimited policy: allowed, no windows, no headers, nothing stored")
-    func unlimited() {
-        let store = InProcessRateLimitStore()
+    @Test("an unlimited policy: allowed, no windows, no headers, nothing stored", arguments: StoreKind.allCases)
+    func unlimited(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
         for _ in 0..<100 {
-            #expect(store.acquire(key: "k", policy: .unlimited, now: at(0)) == .unlimited)
+            #expect(try await store.acquire(key: "k", policy: .unlimited, now: at(0)) == .unlimited)
         }
-        let decision = store.status(key: "k", policy: .unlimited, now: at(0))
+        let decision = try await store.status(key: "k", policy: .unlimited, now: at(0))
         #expect(decision.allowed)
         #expect(decision.windows.isEmpty)
         #expect(decision.headers == nil)
         #expect(decision.headerFields.isEmpty)
-        #expect(store.keyCount == 0)
+        #expect(try await StoreKind.keyCount(store) == 0)
     }
 
-    @Test("allowed decisions carry headers but no Retry-After")
-    func allowedHasNoRetryAfter() {
-        let decision = InProcessRateLimitStore().acquire(key: "k", policy: RateLimitPolicy(requestsPerMinute: 1), now: at(0))
+    @Test("allowed decisions carry headers but no Retry-After", arguments: StoreKind.allCases)
+    func allowedHasNoRetryAfter(kind: StoreKind) async throws {
+        let decision = try await kind.makeStore().acquire(key: "k", policy: RateLimitPolicy(requestsPerMinute: 1), now: at(0))
         #expect(decision.allowed)
         #expect(decision.retryAfter == nil)
         #expect(decision.retryAfterSeconds == nil)

@@ -21,14 +21,14 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
                               metrics: metrics, routing: routing, libraries: $0.libraries, environment: $0.environment,
                               certificates: try? tls?.get(), logger: logger)
     }
-    let limiter = RateLimiter(store: options.rateLimitStore, now: options.clock)
+    let limiter = RateLimiter(store: options.rateLimitStore, metrics: metrics, now: options.clock)
     let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls, routing: routing, random: options.random)
     let shared = SharedMiddleware(settings: settings, limiter: limiter, metrics: metrics,
                                   auth: AuthMiddleware(failures: AuthFailureLimiter(metrics: metrics)))
     let operations = OperationsController(metrics: metrics, reloader: reloader)
     let router = buildRouter(
         shared: shared, limiter: limiter, turns: turns,
-        info: InfoController(settings: settings, store: options.store, activeCalls: activeCalls, routing: routing, startedAt: .now),
+        info: InfoController(settings: settings, store: options.store, limiter: limiter, activeCalls: activeCalls, routing: routing, startedAt: .now),
         conversations: ConversationController(store: options.store),
         operations: startup.admin.onPublicPort ? operations : nil,
         webSocket: WebSocketController(turns: turns, limiter: limiter, metrics: metrics, settings: settings,
@@ -56,7 +56,8 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     return PatchbayApplication(
         http: http, admin: admin, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics, routing: routing, reloader: reloader,
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
-        tls: tls, limiter: limiter, storeService: options.store as? any Service, watchesFiles: options.reloading?.watch ?? false, logger: logger
+        tls: tls, limiter: limiter, storeService: options.store as? any Service, limitStoreService: options.rateLimitStore as? any Service,
+        watchesFiles: options.reloading?.watch ?? false, logger: logger
     )
 }
 

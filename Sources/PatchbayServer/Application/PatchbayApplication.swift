@@ -19,7 +19,8 @@ public struct ApplicationOptions: Sendable {
     public var port: Int?
     /// Where conversations are kept; nil keeps none (every turn is stateless).
     public var store: (any ConversationStore)?
-    /// Where rate-limit counters are kept.
+    /// Where rate-limit counters are kept: in this process, or in Redis (`limits.store`, a
+    /// ``RedisRateLimitStore``, whose connections close when the application stops).
     public var rateLimitStore: any RateLimitStore = InProcessRateLimitStore()
     /// The clock rate-limit windows, circuit breakers and key cool-downs are counted in (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
@@ -103,6 +104,8 @@ public struct PatchbayApplication: Sendable {
     let limiter: RateLimiter
     /// The conversation store, when it is a service of its own (PostgreSQL's connection pool).
     let storeService: (any Service)?
+    /// The rate-limit store, when it is a service of its own (Redis's connections).
+    let limitStoreService: (any Service)?
     let watchesFiles: Bool
     let logger: Logger
 
@@ -117,8 +120,10 @@ public struct PatchbayApplication: Sendable {
             throw error
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        // First, so that it is the last told to shut down: replies still draining get stored.
+        // First, so that they are the last told to shut down: replies still draining get stored,
+        // and their tokens recorded.
         if let storeService { services.append(.init(service: storeService)) }
+        if let limitStoreService { services.append(.init(service: limitStoreService)) }
         if let reloader, watchesFiles {
             // Created before the server listens: it traps SIGHUP from then on.
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import PatchbayConfig
 import PatchbayPluginHost
+import PatchbayRateLimit
+import PatchbayRedis
 import PatchbayStorage
 
 /// What the `patchbay` commands do, kept out of the executable so tests can run it.
@@ -75,6 +77,7 @@ public enum PatchbayLauncher {
             options.adminAddress = .tcp(host: host, port: adminPort)
         }
         options.store = store
+        options.rateLimitStore = await openLimitStore(routes.configuration.limitStore, logger: logger)
         options.reloading = .init(configPath: configPath, pluginsDirectory: pluginsDirectory, libraries: libraries)
         options.onServerRunning = onServerRunning
         try await buildApplication(routes: routes, options: options).run()
@@ -103,6 +106,22 @@ public enum PatchbayLauncher {
         try await PostgresConversationStore.migrate(endpoint: endpoint, logger: logger)
         logger.info("conversations stored in PostgreSQL at \(endpoint.redacted)")
         return PostgresConversationStore(endpoint: endpoint, logger: logger)
+    }
+
+    /// The store `limits.store` names: Redis, shared by every instance that points at it, or this
+    /// process's memory. A Redis that does not answer now is logged and does not stop the start:
+    /// `limits.on_store_failure` decides what chat turns meet until it does.
+    public static func openLimitStore(_ settings: LimitStoreSettings, logger: Logger) async -> any RateLimitStore {
+        guard let url = settings.redisURL else { return InProcessRateLimitStore() }
+        let configuration = RedisClient.Configuration(url, timeoutMilliseconds: settings.timeoutMilliseconds)
+        let store = RedisRateLimitStore(client: RedisClient(configuration: configuration, logger: logger))
+        do {
+            try await store.ping()
+            logger.info("rate limits counted in Redis at \(url)")
+        } catch {
+            logger.warning("rate limits counted in Redis at \(url), which does not answer yet (limits.on_store_failure: \(settings.onFailure.rawValue)): \(error)")
+        }
+        return store
     }
 
     /// The lines `patchbay plugins` prints: what loads, what is refused and why.

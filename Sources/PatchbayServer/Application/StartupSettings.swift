@@ -1,7 +1,8 @@
 import PatchbayConfig
 
 /// What takes effect only when the server starts: where it listens, its connection timeouts,
-/// its shutdown grace, the WebSocket message cap, where conversations are stored, and how it logs. A reload that changes
+/// its shutdown grace, the WebSocket message cap, where conversations and rate-limit counters are
+/// stored, and how it logs. A reload that changes
 /// one of these says so in the log and leaves it as it is until the next restart.
 public struct StartupSettings: Sendable, Equatable {
     /// The address to bind.
@@ -24,6 +25,10 @@ public struct StartupSettings: Sendable, Equatable {
     public var storagePath: String
     /// The PostgreSQL URL in full, so that a new password counts as a change too (never shown).
     let storageURL: PostgresURL?
+    /// `limits.store` in full, as for storage (`limits.on_store_failure` reloads live).
+    let limitStoreURL: RedisURL?
+    /// `limits.store_timeout_ms`.
+    let limitStoreTimeoutMilliseconds: Int
     /// providers.yaml's `logging:` section, as text (format and level).
     public var logging: String
     /// The command line's `--host`, which wins over the file's at every reload too.
@@ -49,6 +54,8 @@ public struct StartupSettings: Sendable, Equatable {
         self.webSocketMaxMessageBytes = server.webSocketMaxMessageBytes
         self.storagePath = configuration.storage.summary
         self.storageURL = configuration.storage.postgresURL
+        self.limitStoreURL = configuration.limitStore.redisURL
+        self.limitStoreTimeoutMilliseconds = configuration.limitStore.timeoutMilliseconds
         self.logging = "\(configuration.logging)"
         self.hostOverride = host
         self.portOverride = port
@@ -66,6 +73,8 @@ public struct StartupSettings: Sendable, Equatable {
         if shutdownGraceMilliseconds != other.shutdownGraceMilliseconds { changed.append("server.shutdown_grace_ms") }
         if webSocketMaxMessageBytes != other.webSocketMaxMessageBytes { changed.append("server.websocket_max_message_bytes") }
         if storagePath != other.storagePath || storageURL != other.storageURL { changed.append("storage") }
+        if limitStoreURL != other.limitStoreURL { changed.append("limits.store") }
+        if limitStoreTimeoutMilliseconds != other.limitStoreTimeoutMilliseconds { changed.append("limits.store_timeout_ms") }
         if logging != other.logging { changed.append("logging") }
         return changed
     }

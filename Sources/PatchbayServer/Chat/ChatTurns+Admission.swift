@@ -24,7 +24,13 @@ extension ChatTurns {
             slot = taken
         }
         let checks = limiter.checks(caller: caller.record.key, global: settings.configuration.limits, key: caller.key, assistant: route.assistant)
-        let decision = await limiter.acquire(checks, logger: logger)
+        let decision: RateLimitDecision
+        do {
+            decision = try await limiter.acquire(checks, onStoreFailure: settings.configuration.limitStore.onFailure, logger: logger)
+        } catch {
+            slot?.release()
+            throw TurnError(.limitsUnavailable, RateLimiter.LimitsUnavailable.message)
+        }
         caller.record.decision = decision
         guard decision.allowed else {
             slot?.release()

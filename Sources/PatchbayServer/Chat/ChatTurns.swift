@@ -60,7 +60,8 @@ public struct ChatTurns: Sendable {
         }
         if let id = conversation?.conversationID { caller.requestLog.set("conversation.id", .string(id)) }
         if admission.slot != nil { metrics.streamOpened(true) }
-        let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks, slot: admission.slot,
+        let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks,
+                                      onStoreFailure: settings.configuration.limitStore.onFailure, slot: admission.slot,
                                       metrics: metrics, requestLog: caller.requestLog, logger: logger)
         return try await firstAnswer(request, route: route, conversation: conversation, finishing: finishing, caller: caller,
                                      settings: settings, logger: logger)

@@ -13,6 +13,7 @@ public struct TurnError: Error, Sendable, Equatable {
             case timeout = "TIMEOUT"
             case shuttingDown = "SHUTTING_DOWN"
             case streamBufferFull = "STREAM_BUFFER_FULL"
+            case limitsUnavailable = "LIMITS_UNAVAILABLE"
             case internalError = "INTERNAL_ERROR"
         }
 
@@ -38,6 +39,8 @@ public struct TurnError: Error, Sendable, Equatable {
         /// The server stopped the reply because its client read it too slowly and the provider
         /// could not be paused. Stored and counted under this code; clients see it as an internal error.
         public static let streamBufferFull = Code(.streamBufferFull)
+        /// The rate-limit store did not answer and `limits.on_store_failure` is `deny`.
+        public static let limitsUnavailable = Code(.limitsUnavailable)
         /// Anything else.
         public static let internalError = Code(.internalError)
 

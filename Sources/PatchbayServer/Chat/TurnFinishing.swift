@@ -1,4 +1,5 @@
 import Logging
+import PatchbayConfig
 import PatchbayRateLimit
 import PatchbayStorage
 
@@ -10,6 +11,8 @@ struct TurnFinishing: Sendable {
     let limiter: RateLimiter
     /// The budgets the turn was counted against; its tokens are recorded under them.
     let checks: [RateLimitCheck]
+    /// `limits.on_store_failure` when the turn started (for the log, should recording fail).
+    let onStoreFailure: LimitStoreSettings.FailurePolicy
     /// The caller's stream slot, for a streamed turn.
     let slot: OpenStreamSlot?
     let metrics: PatchbayMetrics
@@ -26,7 +29,7 @@ struct TurnFinishing: Sendable {
         // the stored conversation, so it is dropped and the next turn sends the whole context.
         let state = outcome.status == .complete ? record.providerState.map { ProviderState(provider: metadata.provider, value: $0) } : nil
         await conversation?.keepProviderState(state, logger: logger)
-        await limiter.record(usage, under: checks, logger: logger)
+        await limiter.record(usage, under: checks, onStoreFailure: onStoreFailure, logger: logger)
         if let slot {
             slot.release()
             metrics.streamOpened(false)

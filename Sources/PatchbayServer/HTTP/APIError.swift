@@ -22,6 +22,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         case providerUnavailable = "PROVIDER_UNAVAILABLE"
         case timeout = "TIMEOUT"
         case shuttingDown = "SHUTTING_DOWN"
+        case limitsUnavailable = "LIMITS_UNAVAILABLE"
 
         /// The HTTP status that goes with the code.
         public var status: HTTPResponse.Status {
@@ -38,6 +39,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
             case .providerUnavailable: .serviceUnavailable
             case .timeout: .gatewayTimeout
             case .shuttingDown: .serviceUnavailable
+            case .limitsUnavailable: .serviceUnavailable
             }
         }
     }
@@ -93,6 +95,7 @@ extension APIError {
         case .providerUnavailable: code = .providerUnavailable
         case .timeout: code = .timeout
         case .shuttingDown: code = .shuttingDown
+        case .limitsUnavailable: code = .limitsUnavailable
         default: code = .internalError
         }
         self.init(code, error.message, field: error.field)

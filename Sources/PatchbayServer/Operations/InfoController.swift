@@ -12,6 +12,8 @@ struct InfoController: Sendable {
     let settings: ReloadableSettings
     /// Where conversations are kept, for the counts; nil when none are.
     let store: (any ConversationStore)?
+    /// Where rate-limit counters are kept, and whether that store answers.
+    let limiter: RateLimiter
     /// The provider calls in flight.
     let activeCalls: ActiveCalls
     /// The targets' circuit breakers and the keys' cool-downs.
@@ -35,7 +37,7 @@ struct InfoController: Sendable {
             /// One per instance: per key of `api_keys:`, or the one.
             var keys: [RoutingReport.Key]
         }
-        /// `healthy`, or `degraded` when some provider cannot answer.
+        /// `healthy`, or `degraded` when some provider cannot answer or the rate-limit store does not.
         var status: String
         /// Always `patchbay` (004's clients read it).
         var service = "patchbay"
@@ -55,9 +57,11 @@ struct InfoController: Sendable {
         var activeCalls: Int
         /// Every target of every assistant, once each: its circuit breaker.
         var targets: [RoutingReport.Target]
+        /// Where rate-limit counters are kept and whether that store answers.
+        var limits: LimitStoreHealth.Report
 
         enum CodingKeys: String, CodingKey {
-            case status, service, timestamp, version, uptimeSeconds, plugins, providers, stats, lastReload, activeCalls, targets
+            case status, service, timestamp, version, uptimeSeconds, plugins, providers, stats, lastReload, activeCalls, targets, limits
             case providersConfigured = "providers_configured"
         }
     }
@@ -66,10 +70,11 @@ struct InfoController: Sendable {
         let routes = context.settings.routes
         let uptime = startedAt.duration(to: .now)
         let report = RoutingReport(routes: routes, health: routing)
+        let limits = await limiter.probe(onStoreFailure: routes.configuration.limitStore.onFailure, logger: context.logger)
         let health = Health(
-            // "degraded": up, but some provider cannot answer, a circuit is not closed or a key
-            // was rejected; a load balancer may still route here.
-            status: routes.providers.allSatisfy(\.isConfigured) && report.isClear ? "healthy" : "degraded",
+            // "degraded": up, but some provider cannot answer, a circuit is not closed, a key
+            // was rejected or the rate-limit store does not answer; a load balancer may still route here.
+            status: routes.providers.allSatisfy(\.isConfigured) && report.isClear && limits.reachable ? "healthy" : "degraded",
             timestamp: Date(),
             providersConfigured: Dictionary(routes.providers.map { ($0.name, $0.isConfigured) }, uniquingKeysWith: { first, _ in first }),
             version: PatchbayVersion.current,
@@ -82,7 +87,8 @@ struct InfoController: Sendable {
             stats: try await statistics(logger: context.logger),
             lastReload: settings.lastReload,
             activeCalls: activeCalls.count,
-            targets: report.targets
+            targets: report.targets,
+            limits: limits
         )
         return try JSONResponse.make(health)
     }

@@ -119,6 +119,17 @@ public final class PatchbayMetrics: Sendable {
         Counter(label: "patchbay_plugin_load_failures_total", factory: factory).increment(by: count)
     }
 
+    /// A call to the rate-limit store failed (Redis down or too slow).
+    /// - Parameter operation: `acquire`, `status`, `record` or `ping`.
+    func limitStoreFailed(operation: String) {
+        Counter(label: "patchbay_limit_store_failures_total", dimensions: [("operation", operation)], factory: factory).increment()
+    }
+
+    /// Whether the rate-limit store answers: the `patchbay_limit_store_reachable` gauge (1 or 0).
+    func limitStoreReachable(_ reachable: Bool) {
+        Meter(label: "patchbay_limit_store_reachable", factory: factory).set(reachable ? 1 : 0)
+    }
+
     /// A configuration or plugin reload was attempted.
     /// - Parameter result: `applied`, `rejected` or `unchanged`.
     func configReloaded(result: String) {

@@ -86,8 +86,9 @@ struct RateLimitController: Sendable {
     }
 
     private func scope(key: String, policy: RateLimitPolicy, context: PatchbayRequestContext) async throws -> Scope {
-        guard let decision = await limiter.status(key: key, policy: policy, logger: context.logger) else {
-            throw APIError(.internalError, "Rate limits cannot be read right now.")
+        let onStoreFailure = context.settings.configuration.limitStore.onFailure
+        guard let decision = await limiter.status(key: key, policy: policy, onStoreFailure: onStoreFailure, logger: context.logger) else {
+            throw APIError(.limitsUnavailable, "Rate limits cannot be read right now. Please try again in a moment.")
         }
         return Scope(
             limits: Limits(policy),

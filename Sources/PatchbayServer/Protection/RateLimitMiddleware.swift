@@ -41,7 +41,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         var decision = caller.decision
         if decision == nil {
             let policy = limiter.callerPolicy(global: context.settings.configuration.limits, key: caller.apiKey)
-            decision = await limiter.status(key: caller.key, policy: policy, logger: context.logger)
+            decision = await limiter.status(key: caller.key, policy: policy, onStoreFailure: context.settings.configuration.limitStore.onFailure,
+                                            logger: context.logger)
         }
         for field in decision?.headerFields ?? [] {
             guard let name = HTTPField.Name(field.name) else { continue }

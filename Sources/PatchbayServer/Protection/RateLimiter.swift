@@ -13,9 +13,14 @@ import PatchbayRateLimit
 /// - An assistant's `limits:` apply to each caller on that assistant alone, on top of the above.
 /// - Only chat turns are counted: they are what spends the provider budget. Every other response
 ///   shows where the caller stands without counting anything.
+/// - When the store fails (Redis down or slow), a chat turn is let through or refused as
+///   `limits.on_store_failure` says; a status lookup shows no headers; the outage is logged once,
+///   counted and shown in `/health` (``LimitStoreHealth``).
 public struct RateLimiter: Sendable {
     /// Where the counters live.
     let store: any RateLimitStore
+    /// Whether the store answers.
+    let health: LimitStoreHealth
     /// Open streams per caller (the cap is read from each request's live settings).
     let streams = OpenStreamCounter()
     /// The time windows are counted in (tests pin it).
@@ -24,10 +29,28 @@ public struct RateLimiter: Sendable {
     /// Creates a limiter. The limits themselves are read from each request's live settings.
     /// - Parameters:
     ///   - store: the counters; in-process unless several instances must share them.
+    ///   - metrics: where the store's failures are counted.
     ///   - now: the clock.
-    public init(store: any RateLimitStore = InProcessRateLimitStore(), now: @escaping @Sendable () -> Date = { Date() }) {
+    init(store: any RateLimitStore, metrics: PatchbayMetrics, now: @escaping @Sendable () -> Date) {
         self.store = store
+        self.health = LimitStoreHealth(kind: Self.kind(of: store), metrics: metrics, now: now())
         self.now = now
+    }
+
+    /// How `/health` names where the counters live.
+    static func kind(of store: any RateLimitStore) -> String {
+        switch store {
+        case is InProcessRateLimitStore: "memory"
+        case is RedisRateLimitStore: "redis"
+        default: String(describing: type(of: store))
+        }
+    }
+
+    /// The store failed and `limits.on_store_failure` is `deny`: the turn cannot be counted, so it
+    /// is refused.
+    struct LimitsUnavailable: Error {
+        /// What the client is told (with 503 `LIMITS_UNAVAILABLE`).
+        static let message = "Usage limits cannot be checked right now, so requests are refused. Please try again in a moment."
     }
 
     /// The client's address: the peer's, unless the peer is a trusted proxy, in which case the
@@ -60,38 +83,57 @@ public struct RateLimiter: Sendable {
 
     /// Counts a chat turn under every check, or refuses it.
     ///
-    /// A store that fails lets the request through (and logs why): a broken counter should not
-    /// take the whole service down.
-    func acquire(_ checks: [RateLimitCheck], logger: Logger) async -> RateLimitDecision {
+    /// When the store fails, `onStoreFailure` decides: `allow` lets the turn through unlimited (a
+    /// broken counter should not take the whole service down), `deny` refuses it.
+    /// - Throws: ``LimitsUnavailable`` when the store failed and `onStoreFailure` is `deny`.
+    func acquire(_ checks: [RateLimitCheck], onStoreFailure: LimitStoreSettings.FailurePolicy, logger: Logger) async throws(LimitsUnavailable) -> RateLimitDecision {
         guard !checks.isEmpty else { return .unlimited }
         do {
-            return try await store.acquire(checks, now: now())
+            let decision = try await store.acquire(checks, now: now())
+            health.succeeded(now: now(), logger: logger)
+            return decision
         } catch {
-            logger.error("rate limit store failed; request let through: \(error)")
+            health.failed(error, operation: "acquire", onFailure: onStoreFailure, now: now(), logger: logger)
+            guard onStoreFailure == .allow else { throw LimitsUnavailable() }
             return .unlimited
         }
     }
 
     /// Where `key` stands under `policy`, counting nothing; nil if the store fails.
-    func status(key: String, policy: RateLimitPolicy, logger: Logger) async -> RateLimitDecision? {
+    func status(key: String, policy: RateLimitPolicy, onStoreFailure: LimitStoreSettings.FailurePolicy, logger: Logger) async -> RateLimitDecision? {
         guard !policy.isUnlimited else { return .unlimited }
         do {
-            return try await store.status(key: key, policy: policy, now: now())
+            let decision = try await store.status(key: key, policy: policy, now: now())
+            health.succeeded(now: now(), logger: logger)
+            return decision
         } catch {
-            logger.error("rate limit store failed: \(error)")
+            health.failed(error, operation: "status", onFailure: onStoreFailure, now: now(), logger: logger)
             return nil
         }
     }
 
-    /// Adds a reply's tokens to every check that has a daily token budget.
-    func record(_ usage: TokenUsage?, under checks: [RateLimitCheck], logger: Logger) async {
+    /// Adds a reply's tokens to every check that has a daily token budget. A store that fails
+    /// loses them (the outage is logged and counted).
+    func record(_ usage: TokenUsage?, under checks: [RateLimitCheck], onStoreFailure: LimitStoreSettings.FailurePolicy, logger: Logger) async {
         guard let tokens = usage?.totalTokens, tokens > 0 else { return }
         for check in checks where check.policy.tokensPerDay != nil {
             do {
                 try await store.record(tokens: tokens, key: check.key, now: now())
+                health.succeeded(now: now(), logger: logger)
             } catch {
-                logger.error("rate limit store failed to record \(tokens) tokens: \(error)")
+                health.failed(error, operation: "record", onFailure: onStoreFailure, now: now(), logger: logger)
             }
         }
+    }
+
+    /// Asks the store whether it answers (for `/health`), and returns where it stands.
+    func probe(onStoreFailure: LimitStoreSettings.FailurePolicy, logger: Logger) async -> LimitStoreHealth.Report {
+        do {
+            try await store.ping()
+            health.succeeded(now: now(), logger: logger)
+        } catch {
+            health.failed(error, operation: "ping", onFailure: onStoreFailure, now: now(), logger: logger)
+        }
+        return health.report(onFailure: onStoreFailure)
     }
 }

@@ -32,12 +32,13 @@ package final class PostgresTestServer: Sendable {
         folder = NSTemporaryDirectory() + "patchbay-postgres-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if geteuid() == 0 { _ = chown(folder, Self.nobody, Self.nogroup) }
-        port = try Self.freePort()
+        port = try TestServerFolders.freePort()
         let initdb = try await Self.asServerUser("\(Self.binaries)/initdb", [
             "-D", "\(folder)/data", "-U", "patchbay", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync",
         ])
         guard initdb.status == 0 else { throw Failure(step: "initdb", output: initdb.output) }
-        Self.registerForExit(folder: folder)
+        // SIGQUIT at exit: immediate shutdown; its children go with it.
+        TestServerFolders.register(folder: folder, exitSignal: SIGQUIT)
         try await start()
     }
 
@@ -61,7 +62,7 @@ package final class PostgresTestServer: Sendable {
             "-c", "fsync=off", "-c", "max_connections=300",
         ])
         process.withLock { $0 = child }
-        Self.running.withLock { $0[folder] = child.pid }
+        TestServerFolders.setRunning(child.pid, folder: folder)
         for await line in child.lines where line.contains("database system is ready to accept connections") {
             return
         }
@@ -76,7 +77,7 @@ package final class PostgresTestServer: Sendable {
         }) else { return }
         child.signal(SIGINT)
         await child.finished()
-        Self.running.withLock { $0[folder] = .some(nil) }
+        TestServerFolders.setRunning(nil, folder: folder)
     }
 
     // MARK: Running as an unprivileged user
@@ -101,59 +102,7 @@ package final class PostgresTestServer: Sendable {
 
     // MARK: One per process, stopped at exit
 
-    private static let sharedServer = OneServer()
-
-    /// Starts the server once: callers arriving while it starts wait for the same start (an actor
-    /// alone would let each of them start one while the first awaits).
-    private actor OneServer {
-        private var start: Task<PostgresTestServer, any Error>?
-        func get() async throws -> PostgresTestServer {
-            if let start { return try await start.value }
-            let start = Task { try await PostgresTestServer() }
-            self.start = start
-            return try await start.value
-        }
-    }
-
-    /// Servers by folder, with the process id of those still running: stopped and removed when
-    /// the process exits.
-    private static let running = Mutex<[String: pid_t?]>([:])
-    private static let exitHandler = Mutex(false)
-
-    private static func registerForExit(folder: String) {
-        exitHandler.withLock { registered in
-            guard !registered else { return }
-            registered = true
-            atexit {
-                // SIGQUIT: immediate shutdown; its children go with it. Then the folders go.
-                for (folder, pid) in PostgresTestServer.running.withLock({ $0 }) {
-                    if let pid {
-                        kill(pid, SIGQUIT)
-                        var status: Int32 = 0
-                        waitpid(pid, &status, 0)
-                    }
-                    try? FileManager.default.removeItem(atPath: folder)
-                }
-            }
-        }
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(step: "finding a free port", output: String(cString: strerror(errno))) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    private static let sharedServer = StartedOnce { try await PostgresTestServer() }
 
     /// A step of setting the server up failed: its output says why.
     package struct Failure: Error, CustomStringConvertible {

@@ -57,9 +57,9 @@ package struct TestHost: Sendable {
     /// - Parameters:
     ///   - clock: the clock of rate limits, circuit breakers and key cool-downs.
     ///   - random: the random source of the weighted choice among targets.
-    package init(routes: RouteTable, store: (any ConversationStore)? = nil, clock: (@Sendable () -> Date)? = nil,
-         random: (@Sendable () -> UInt64)? = nil, reloading: ApplicationOptions.Reloading? = nil, adminAddress: AdminListenerAddress = anyAdminPort,
-         logger: Logger = LogRecorder().logger()) {
+    package init(routes: RouteTable, store: (any ConversationStore)? = nil, rateLimitStore: (any RateLimitStore)? = nil,
+         clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil, reloading: ApplicationOptions.Reloading? = nil,
+         adminAddress: AdminListenerAddress = anyAdminPort, logger: Logger = LogRecorder().logger()) {
         let (ports, sink) = AsyncStream<Int>.makeStream()
         let (adminAddresses, adminSink) = AsyncStream<AdminListenerAddress>.makeStream()
         var options = ApplicationOptions(logger: logger)
@@ -68,6 +68,7 @@ package struct TestHost: Sendable {
         options.adminAddress = adminAddress
         options.onAdminRunning = { adminSink.yield($0) }
         options.store = store
+        if let rateLimitStore { options.rateLimitStore = rateLimitStore }
         if let clock { options.clock = clock }
         if let random { options.random = random }
         options.reloading = reloading
@@ -82,11 +83,12 @@ package struct TestHost: Sendable {
     package init(
         yaml: String = yaml, environment: [String: String] = [:], plugins: [String] = ["EchoProvider", "MinimalSwiftProvider"],
         configure: (inout PatchbayConfiguration) -> Void = { _ in }, store: (any ConversationStore)? = nil,
-        clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil, adminAddress: AdminListenerAddress = anyAdminPort,
-        logger: Logger = LogRecorder().logger()
+        rateLimitStore: (any RateLimitStore)? = nil, clock: (@Sendable () -> Date)? = nil, random: (@Sendable () -> UInt64)? = nil,
+        adminAddress: AdminListenerAddress = anyAdminPort, logger: Logger = LogRecorder().logger()
     ) throws {
         let routes = try Self.routes(yaml: yaml, environment: environment, plugins: plugins, configure: configure, logger: logger)
-        self.init(routes: routes, store: store, clock: clock, random: random, adminAddress: adminAddress, logger: logger)
+        self.init(routes: routes, store: store, rateLimitStore: rateLimitStore, clock: clock, random: random, adminAddress: adminAddress,
+                  logger: logger)
     }
 
     /// The routing of `yaml` over the built plugins named.

@@ -30,13 +30,13 @@ struct APIv1Error: DoorError {
     }
 
     /// 004's code for one of the API's: the seed names eight; the others map to the nearest (an
-    /// unavailable provider is a provider error to 004's clients; a server on its way down, an
-    /// internal one).
+    /// unavailable provider is a provider error to 004's clients; a server on its way down, or
+    /// limits that cannot be checked, an internal one: the status stays 503).
     static func code(_ code: APIError.Code) -> String {
         switch code {
         case .methodNotAllowed, .payloadTooLarge: "INVALID_REQUEST"
         case .providerUnavailable: "PROVIDER_ERROR"
-        case .shuttingDown: "INTERNAL_ERROR"
+        case .shuttingDown, .limitsUnavailable: "INTERNAL_ERROR"
         default: code.rawValue
         }
     }

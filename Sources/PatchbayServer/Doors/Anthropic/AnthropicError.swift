@@ -24,7 +24,7 @@ struct AnthropicError: DoorError {
         case .payloadTooLarge: (status, type) = (.contentTooLarge, "request_too_large")
         case .rateLimited: (status, type) = (.tooManyRequests, "rate_limit_error")
         case .providerUnavailable, .shuttingDown: (status, type) = (HTTPResponse.Status(code: 529, reasonPhrase: "Overloaded"), "overloaded_error")
-        case .providerError, .timeout, .internalError: (status, type) = (error.code.status, "api_error")
+        case .providerError, .timeout, .internalError, .limitsUnavailable: (status, type) = (error.code.status, "api_error")
         }
     }
 

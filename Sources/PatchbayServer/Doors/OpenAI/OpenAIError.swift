@@ -27,7 +27,7 @@ struct OpenAIError: DoorError {
         case .payloadTooLarge: (status, type, code) = (.contentTooLarge, "invalid_request_error", "request_too_large")
         case .rateLimited: (status, type, code) = (.tooManyRequests, "requests", "rate_limit_exceeded")
         case .providerError: (status, type, code) = (.badGateway, "api_error", "upstream_error")
-        case .providerUnavailable, .shuttingDown: (status, type, code) = (.serviceUnavailable, "server_error", "unavailable")
+        case .providerUnavailable, .shuttingDown, .limitsUnavailable: (status, type, code) = (.serviceUnavailable, "server_error", "unavailable")
         case .timeout: (status, type, code) = (.gatewayTimeout, "server_error", "timeout")
         case .internalError: (status, type, code) = (.internalServerError, "server_error", nil)
         }

@@ -39,7 +39,12 @@ struct WebSocketController: Sendable {
     private func admitConnection(context: PatchbayRequestContext) async throws {
         let caller = context.caller
         let check = RateLimitCheck(key: "websocket|" + caller.key, policy: context.settings.webSocketConnections)
-        let decision = await limiter.acquire([check], logger: context.logger)
+        let decision: RateLimitDecision
+        do {
+            decision = try await limiter.acquire([check], onStoreFailure: context.settings.configuration.limitStore.onFailure, logger: context.logger)
+        } catch {
+            throw APIError(.limitsUnavailable, RateLimiter.LimitsUnavailable.message)
+        }
         caller.decision = decision
         guard decision.allowed else {
             metrics.rateLimitRefused(limit: "websocket_connections")
