@@ -32,7 +32,7 @@ package final class PostgresTestServer: Sendable {
         folder = NSTemporaryDirectory() + "patchbay-postgres-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if geteuid() == 0 { _ = chown(folder, Self.nobody, Self.nogroup) }
-        port = try Self.freePort()
+        port = try freeTCPPort()
         let initdb = try await Self.asServerUser("\(Self.binaries)/initdb", [
             "-D", "\(folder)/data", "-U", "patchbay", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync",
         ])
@@ -136,23 +136,6 @@ package final class PostgresTestServer: Sendable {
                 }
             }
         }
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(step: "finding a free port", output: String(cString: strerror(errno))) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// A step of setting the server up failed: its output says why.
