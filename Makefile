@@ -18,9 +18,10 @@ APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-c
 # there is one, else Debian's (`make test` installs Debian's `cargo` when none is found).
 RUST_PLUGINS ?= MirrorProvider
 CARGO = $(shell PATH="$$PATH:$(HOME)/.cargo/bin" command -v cargo 2>/dev/null)
-# What only the tests need: the browser test (Debian's headless Chromium and its driver) and the
-# Python tools the tests drive. `make test` alone installs them.
-TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv openssl postgresql
+# What only the tests need: the browser test (Debian's headless Chromium and its driver), the
+# Python tools the tests drive, and the servers and checkers the deployment tests run (PostgreSQL,
+# nginx, systemd-analyze, PyYAML for the compose file). `make test` alone installs them.
+TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv python3-yaml openssl postgresql nginx systemd
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 
