@@ -4,13 +4,14 @@ import Testing
 
 /// deploy/nginx.conf, run by Debian's nginx in front of a real `patchbay serve`.
 extension DeploymentRecipeTests {
-    /// deploy/nginx.conf with the compose service names pointed at `upstream` on this machine and
-    /// its listener on 127.0.0.1:`listen`: nothing else changes.
+    /// deploy/nginx.conf with the compose service names pointed at `upstream` on this machine,
+    /// its listener on 127.0.0.1:`listen`, and one worker process, so that the connection pool a
+    /// request fills is the one the next request finds: nothing else changes.
     static func nginxConfiguration(upstream: Int, listen: Int) throws -> String {
         var text = try recipe("nginx.conf")
         for (from, to) in [("server patchbay-a:8080 ", "server 127.0.0.1:\(upstream) "), ("server patchbay-b:8080 ", "server 127.0.0.1:\(upstream) "),
-                           ("listen 80;", "listen 127.0.0.1:\(listen);")] {
-            try #require(text.components(separatedBy: from).count == 2, "nginx.conf has '\(from)' once")
+                           ("listen 80;", "listen 127.0.0.1:\(listen);"), ("worker_processes auto;", "worker_processes 1;")] {
+            try #require(text.contains(from), "nginx.conf has '\(from)'")
             text = text.replacingOccurrences(of: from, with: to)
         }
         return text
@@ -68,6 +69,8 @@ extension DeploymentRecipeTests {
             #expect(reply.hasPrefix("HTTP/1.1 404") && !reply.contains("X-Request-ID"), "\(request): \(reply.prefix(300))")
         }
 
+        // After a plain request, whose connection to Patchbay nginx keeps for the next one.
+        #expect(try await Self.send(port: port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200"))
         let upgrade = try await RawHTTPClient.exchange(
             port: port, from: Self.client,
             request: "GET /ws/chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
