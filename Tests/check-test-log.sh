@@ -10,6 +10,7 @@ secrets=(
   "pk-canary"              # ProcessLogTests' keys
   "pk-sdk-test-7Hq2" "pk-chain-upstream-9" # SDKCompatibilityTests' and ChainedInstanceTests' keys
   "k-widget-1" "k-ops-2"   # AdminReloadTests' keys
+  "sk-deploy-SECRET"       # DeploymentRecipeTests' provider key
   "CANARY-MESSAGE-TEXT"    # ProcessLogTests' message text
 )
 found=0

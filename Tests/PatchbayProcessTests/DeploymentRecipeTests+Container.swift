@@ -73,7 +73,7 @@ extension DeploymentRecipeTests {
         let check = try await ChildProcess.run(Self.patchbay, ["check", "--config", "\(Self.deploy)/config/providers.yaml", "--plugins", plugins.path], environment: [
             "DATABASE_URL": "postgres://patchbay:secret@postgres:5432/patchbay?sslmode=disable",
             "REDIS_URL": "redis://redis:6379/0",
-            "OPENAI_API_KEY": "sk-check",
+            "OPENAI_API_KEY": "sk-deploy-SECRET",
         ])
         #expect(check.status == 0 && check.output.contains(": ok"), "\(check.output)")
     }

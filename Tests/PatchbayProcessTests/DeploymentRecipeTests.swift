@@ -107,10 +107,10 @@ struct DeploymentRecipeTests {
                 providers:
                   echo: {plugin: echo}
                   mirror: {plugin: mirror}
-                  openai: {plugin: openai, base_url: "\(upstream)/v1", api_key: sk-deploy, max_retries: 0}
-                  anthropic: {plugin: anthropic, base_url: "\(upstream)", api_key: sk-deploy, max_retries: 0}
-                  gemini: {plugin: gemini, base_url: "\(upstream)", api_key: sk-deploy, max_retries: 0}
-                  responses: {plugin: openai-responses, base_url: "\(upstream)/v1", api_key: sk-deploy, max_retries: 0}
+                  openai: {plugin: openai, base_url: "\(upstream)/v1", api_key: sk-deploy-SECRET, max_retries: 0}
+                  anthropic: {plugin: anthropic, base_url: "\(upstream)", api_key: sk-deploy-SECRET, max_retries: 0}
+                  gemini: {plugin: gemini, base_url: "\(upstream)", api_key: sk-deploy-SECRET, max_retries: 0}
+                  responses: {plugin: openai-responses, base_url: "\(upstream)/v1", api_key: sk-deploy-SECRET, max_retries: 0}
                 assistants:
                   default: {provider: echo, model: echo-1}
                   mirror: {provider: mirror, model: mirror-1}
