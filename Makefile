@@ -19,9 +19,10 @@ APT_PACKAGES := libcurl4-openssl-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-c
 RUST_PLUGINS ?= MirrorProvider
 CARGO = $(shell PATH="$$PATH:$(HOME)/.cargo/bin" command -v cargo 2>/dev/null)
 # What only the tests need: the browser test (Debian's headless Chromium and its driver), the
-# Python tools the tests drive, and the PostgreSQL and Redis servers the tests start themselves.
+# Python tools the tests drive, the PostgreSQL and Redis servers the tests start themselves, and the
+# servers and checkers the deployment tests run (nginx, systemd-analyze, PyYAML for the compose file).
 # `make test` alone installs them.
-TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv openssl postgresql redis-server
+TEST_APT_PACKAGES := chromium chromium-driver python3 python3-venv python3-yaml openssl postgresql redis-server nginx systemd
 # Selenium and schemathesis (Tests/requirements.txt), in a git-ignored venv of Debian's Python.
 PYENV ?= .build/pyenv
 

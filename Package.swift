@@ -331,7 +331,7 @@ let package = Package(
         // signals, live reload, graceful shutdown, its log; and `make -n` on the Makefile.
         .testTarget(
             name: "PatchbayProcessTests",
-            dependencies: ["PatchbayTestSupport"],
+            dependencies: ["PatchbayTestSupport", "FakeUpstream"],
             swiftSettings: swiftSettings
         ),
         // End to end, with outside tools against a real `patchbay serve`: the widget in headless

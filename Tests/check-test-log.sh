@@ -11,6 +11,7 @@ secrets=(
   "pk-sdk-test-7Hq2" "pk-chain-upstream-9" # SDKCompatibilityTests' and ChainedInstanceTests' keys
   "k-widget-1" "k-ops-2"   # AdminReloadTests' keys
   "s3cret-Pa55" "pw-Never-Shown" "pw-Not-Logged"   # Redis passwords (RedisClientTests, RedisLimitsTests)
+  "sk-deploy-SECRET"       # DeploymentRecipeTests' provider key
   "CANARY-MESSAGE-TEXT"    # ProcessLogTests' message text
 )
 found=0

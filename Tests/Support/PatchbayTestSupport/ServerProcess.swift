@@ -19,9 +19,12 @@ package final class ServerProcess: Sendable {
     /// - Parameters:
     ///   - environment: variables added to this process's own.
     ///   - adminPort: `--admin-port`, 0 (a free port) unless the test wants the file's `server.admin`.
-    package init(config: String, environment: [String: String] = [:], adminPort: Int? = 0) async throws {
+    ///   - launcher: a command that starts `patchbay` with its arguments after its own (one that
+    ///     restricts the process first, say); none by default.
+    package init(config: String, environment: [String: String] = [:], adminPort: Int? = 0, launcher: [String] = []) async throws {
         let arguments = ["serve", "--config", config, "--port", "0"] + (adminPort.map { ["--admin-port", String($0)] } ?? [])
-        let child = try ChildProcess("\(TestPaths.buildDirectory)/patchbay", arguments, environment: environment)
+        let command = launcher + ["\(TestPaths.buildDirectory)/patchbay"] + arguments
+        let child = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment)
         self.child = child
         (self.port, self.adminAddress) = try await withDeadline(30) {
             for await line in child.lines {

@@ -153,11 +153,16 @@ package struct DeadlinePassed: Error, CustomStringConvertible {
 package struct RawHTTPClient {
     /// Sends one request and hands the inbound bytes to `read` as they arrive; returning from
     /// `read` closes the connection at once.
+    /// - Parameter source: the local address to connect from (another loopback address than
+    ///   127.0.0.1, say, to be told apart from a proxy on 127.0.0.1); any when nil.
     package static func exchange<T: Sendable>(
-        port: Int, request: String,
+        port: Int, from source: String? = nil, request: String,
         read: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> T
     ) async throws -> T {
-        try await exchange(to: .tcp(host: "127.0.0.1", port: port), request: request, read: read)
+        try await session(to: .tcp(host: "127.0.0.1", port: port), from: source) { inbound, send in
+            try await send(request)
+            return try await read(&inbound)
+        }
     }
 
     /// The same, to a TCP address or a Unix socket (the admin listener's).
@@ -174,7 +179,7 @@ package struct RawHTTPClient {
     /// One connection for `body`, which sends text with `send` and reads what arrives from
     /// `inbound` — for several requests in turn on one kept-alive connection.
     package static func session<T: Sendable>(
-        to address: AdminListenerAddress,
+        to address: AdminListenerAddress, from source: String? = nil,
         _ body: @Sendable (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, _ send: (String) async throws -> Void) async throws -> T
     ) async throws -> T {
         let wrap: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
@@ -182,7 +187,8 @@ package struct RawHTTPClient {
                 try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         let channel =
             switch address {
             case .tcp(let host, let port):
