@@ -97,6 +97,7 @@ icons: pydeps
 
 # Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
 # Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.
+# Some scenarios only: make bench BENCH_FLAGS="--only latency,stored" (see bench/bench.py).
 bench: BUILD = release
 bench: plugins
 	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)" $(PLUGINS_DIR) $(BENCH_FLAGS)

@@ -2,6 +2,8 @@
 # `make bench`: installs what the harness needs (wrk from apt; LiteLLM's proxy and matplotlib
 # into bench/.venv from PyPI), raises the open-file limit for 2,000 held streams, and runs
 # bench/bench.py against the release build. Usage: bench/run.sh BIN_DIR PLUGINS_DIR [--quick]
+# [--only footprint,latency,stored,production,throughput,streaming,held] (some scenarios; results
+# then go to bench/results/partial-<names>.{md,json}) [--report-only].
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin_dir="$1" plugins_dir="$2"; shift 2
