@@ -78,9 +78,12 @@ check: plugins
 # The whole run's output is kept and scanned: no key and no message text may appear in it.
 # The end-to-end layer (a browser, schemathesis, the Python SDKs) runs after the others, not beside
 # them: it loads both cores, and the other layers' timing-sensitive tests should not share them.
+# The process layer (real patchbay serve processes, several at once, PostgreSQL, Redis, nginx) runs
+# apart from the in-process layers for the same reason.
 test: pydeps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip PatchbayEndToEndTests 2>&1 | tee .build/test-run.log
+	$(SWIFT) test --skip-build --skip PatchbayEndToEndTests --skip PatchbayProcessTests 2>&1 | tee .build/test-run.log
+	$(SWIFT) test --skip-build --filter PatchbayProcessTests 2>&1 | tee -a .build/test-run.log
 	$(SWIFT) test --skip-build --filter PatchbayEndToEndTests 2>&1 | tee -a .build/test-run.log
 	Tests/check-test-log.sh .build/test-run.log
 

@@ -163,8 +163,9 @@ struct LiveReloadTests {
 
             // A new build, ready to deploy.
             let newBuild = try await Self.compileEcho(version: "2.0.0", into: directory)
-            // A slow stream (100 words, 40 ms apart) starts on version 1.0.0 ...
-            let words = (1...100).map { "w\($0)" }.joined(separator: " ")
+            // A slow stream (300 words, 40 ms apart: 12 s, long enough to outlast a reload on a
+            // loaded machine) starts on version 1.0.0 ...
+            let words = (1...300).map { "w\($0)" }.joined(separator: " ")
             let started = AsyncStream<Void>.makeStream()
             async let stream = RawHTTPClient.exchange(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words)","assistantType":"slow","stream":true}"#)) { inbound in
                 let head = try await RawHTTPClient.read(&inbound) { $0.contains("data: ") }
@@ -186,7 +187,7 @@ struct LiveReloadTests {
             #expect(endedAt > replacedAt, "the stream was still in flight when the new build took over")
             #expect(text.contains(#""done":true"#))
             #expect(!text.contains(#""error""#))
-            #expect(text.contains("w100"))
+            #expect(text.contains("w300"))
 
             // Removed, still under load: from one moment on, every request is refused cleanly.
             try FileManager.default.removeItem(atPath: "\(plugins)/libEchoProvider.so")
