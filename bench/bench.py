@@ -16,6 +16,12 @@ Two more Patchbay processes, each with its own configuration, measure the paths 
                          request, both messages written to SQLite
     patchbay_production  POST /api/chat, `messages` shape, with auth (a bearer key), rate limits and
                          the JSON access log at info
+    patchbay_stored_postgres  as patchbay_stored, the conversations in PostgreSQL
+    patchbay_limited_redis    as patchbay_production, the rate-limit counters in Redis
+
+The last two start their own server from Debian's packages (PostgreSQL: `initdb` into a temporary
+folder, as `nobody` when run as root; Redis: nothing saved to disk), on a free port on CPU 1, and
+stop it at the end.
 
 `--only latency,held,...` runs some scenarios (see SCENARIOS) and writes
 bench/results/partial-<names>.{json,md} instead of latest.{json,md}.
@@ -25,8 +31,9 @@ on this shared machine hits all of them alike. Nothing here is a test: it measur
 bench/results/latest.{json,md} and latency.png.
 
 CPU layout (2 cores): the gateway under test (Patchbay or LiteLLM) is pinned to CPU 0; the
-fake upstream and every load generator to CPU 1. The gateway gets a core of its own, as it
-would in production; "direct" is what client + upstream do on their one core.
+fake upstream, every load generator and a scenario's PostgreSQL or Redis to CPU 1. The gateway
+gets a core of its own, as it would in production; "direct" is what client + upstream do on
+their one core.
 """
 
 import argparse
@@ -45,12 +52,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from stores import postgres_server, redis_server
+
 GATEWAY_CPU = "0"
 LOAD_CPU = "1"
 HOST = "127.0.0.1"
 MASTER_KEY = "sk-bench-master"
 UPSTREAM_KEY = "sk-fake-bench"
-PATCHBAY_KEY = "pb-bench-production-key"  # the production-shape process's one API key
+PATCHBAY_KEY = "pb-bench-production-key"  # the production-shape processes' one API key
+# The Patchbay variants whose requests are the widget shape (stored), and the production shape.
+STORED_TARGETS = {"patchbay_stored", "patchbay_stored_postgres"}
+LIMITED_TARGETS = {"patchbay_production", "patchbay_limited_redis"}
 PROMPT = "Hello"
 MODEL = "gpt-4o-mini"  # the zero-delay default scenario of the fake upstream
 PACED_MODEL = "fake:deltas=64,interval=20"  # 64 deltas, 20 ms before each
@@ -60,7 +72,7 @@ TARGETS = ["direct", "patchbay", "litellm"]
 # The latency scenario also sends Patchbay the very request LiteLLM gets, on its OpenAI door.
 LATENCY_TARGETS = ["direct", "patchbay", "patchbay_v1", "litellm"]
 # What `--only` accepts, in the order they run.
-SCENARIOS = ["footprint", "latency", "stored", "production", "throughput", "streaming", "held"]
+SCENARIOS = ["footprint", "latency", "stored", "stored-postgres", "production", "limited-redis", "throughput", "streaming", "held"]
 # The scenarios that need LiteLLM running.
 LITELLM_SCENARIOS = {"footprint", "latency", "throughput", "streaming", "held"}
 # How long after the largest level's held streams end their gateway's RSS is read again.
@@ -144,17 +156,17 @@ def request_bytes(target, ports, model, stream):
         # Byte for byte LiteLLM's body: the `bench` assistant answers to the model's name as an alias.
         body = {"model": litellm_alias(model), "messages": [{"role": "user", "content": PROMPT}], "stream": stream}
         return "/v1/chat/completions", json.dumps(body, separators=(",", ":")), ""
-    if target == "patchbay_stored":
+    if target in STORED_TARGETS:
         # The widget shape without a conversationId: each request starts a new conversation (so
         # conversations stay small and the upstream gets direct's one message), and the server
         # stores the user's message and the reply.
         body = {"message": PROMPT, "history": [], "assistantType": assistant_for(model), "stream": stream}
         return "/api/chat", json.dumps(body, separators=(",", ":")), ""
-    if target in ("patchbay", "patchbay_production"):
+    if target == "patchbay" or target in LIMITED_TARGETS:
         path = "/api/chat"
         # The stateless `messages` shape: no conversation is stored.
         body = {"messages": [{"role": "user", "content": PROMPT}], "assistantType": assistant_for(model), "stream": stream}
-        auth = PATCHBAY_KEY if target == "patchbay_production" else None
+        auth = PATCHBAY_KEY if target in LIMITED_TARGETS else None
     else:
         path = "/v1/chat/completions"
         # LiteLLM reads a comma in a requested model as "ask several models": it gets an alias.
@@ -341,9 +353,9 @@ class Processes:
         self.procs.append(proc)
         return proc
 
-    def stop(self, proc):
+    def stop(self, proc, sig=signal.SIGTERM):
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, sig)
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -355,15 +367,17 @@ class Processes:
             self.stop(proc)
 
 
-def patchbay_config(workdir, port, upstream_port, plugins_dir, name="patchbay", extra=""):
+def patchbay_config(workdir, port, upstream_port, plugins_dir, name="patchbay", extra="", storage=None):
     """Writes NAME.yaml: every provider points at the fake upstream; no auth, no limits unless
-    `extra` (more top-level YAML sections) says so. Each name has its own admin socket and database."""
+    `extra` (more top-level YAML sections) says so. Each name has its own admin socket and, unless
+    `storage` (a flow mapping) says otherwise, its own SQLite database."""
     path = workdir / f"{name}.yaml"
+    storage = storage or f"{{sqlite_path: {workdir}/{name}.sqlite}}"
     path.write_text(
         f"""# Written by bench/bench.py: every provider points at the fake upstream.
 server: {{host: {HOST}, port: {port}, admin: {{socket: {workdir}/{name}-admin.sock}}}}
 plugins: {{directory: {plugins_dir}}}
-storage: {{sqlite_path: {workdir}/{name}.sqlite}}
+storage: {storage}
 providers:
   openai: {{plugin: openai, base_url: "http://{HOST}:{upstream_port}/v1", api_key: "${{BENCH_UPSTREAM_KEY}}"}}
   anthropic: {{plugin: anthropic, base_url: "http://{HOST}:{upstream_port}", api_key: "${{BENCH_UPSTREAM_KEY}}"}}
@@ -379,23 +393,33 @@ assistants:
     return path
 
 
-# The production shape: one key, sent as a bearer; limits on every window, high enough never to
-# refuse; the JSON access log at info (into the process's log file, as for the bare process,
-# whose configuration leaves logging at its default: info, JSON).
-PRODUCTION_YAML = """auth:
+def production_yaml(limits_store=None):
+    """The production shape: one key, sent as a bearer; limits on every window, high enough never
+    to refuse; the JSON access log at info (into the process's log file, as for the bare process,
+    whose configuration leaves logging at its default: info, JSON). With `limits_store` (a Redis
+    URL) the counters live there, and a Redis that fails refuses the turn (`deny`) rather than
+    letting it through uncounted, so that every measured request did go through Redis."""
+    limits = "requests_per_minute: 1000000, requests_per_hour: 60000000, requests_per_day: 1000000000, tokens_per_day: 1000000000000, burst: 100000"
+    if limits_store:
+        limits += f', store: "{limits_store}", on_store_failure: deny'
+    return f"""auth:
   enabled: true
-  keys: [{id: bench, key_env: BENCH_PATCHBAY_KEY}]
-limits: {requests_per_minute: 1000000, requests_per_hour: 60000000, requests_per_day: 1000000000, tokens_per_day: 1000000000000, burst: 100000}
-logging: {level: info, format: json}
+  keys: [{{id: bench, key_env: BENCH_PATCHBAY_KEY}}]
+limits: {{{limits}}}
+logging: {{level: info, format: json}}
 """
 
 
-def start_patchbay(procs, bin_dir, workdir, name, port, upstream_port, plugins_dir, extra=""):
+def start_patchbay(procs, bin_dir, workdir, name, port, upstream_port, plugins_dir, extra="", storage=None):
     """Spawns a Patchbay with its own configuration on the gateway's CPU; returns it once healthy."""
-    cfg = patchbay_config(workdir, port, upstream_port, plugins_dir, name, extra)
+    cfg = patchbay_config(workdir, port, upstream_port, plugins_dir, name, extra, storage)
     proc = procs.spawn(name, GATEWAY_CPU, [str(bin_dir / "patchbay"), "serve", "--config", str(cfg)],
                        {"BENCH_UPSTREAM_KEY": UPSTREAM_KEY, "BENCH_PATCHBAY_KEY": PATCHBAY_KEY})
-    wait_healthy(port, 30, proc)
+    try:
+        wait_healthy(port, 30, proc)
+    except RuntimeError as error:  # a build older than the configuration, say: its log says why
+        tail = (workdir / f"{name}.log").read_text(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"{name}: {error}; its log ends:\n" + "\n".join(tail)) from error
     return proc
 
 
@@ -470,47 +494,77 @@ def scenario_latency(ports, warmup, rounds, per_round, targets=LATENCY_TARGETS):
     return result, samples
 
 
+# The variants that keep their state in a server of their own, and how that server is started.
+VARIANT_SERVERS = {"patchbay_stored_postgres": postgres_server, "patchbay_limited_redis": redis_server}
+
+
 def scenario_variant(procs, args, workdir, ports, config, variant):
     """The c=1 latency method for one of the VARIANT_ROWS targets, in a Patchbay process of its own (stopped at
-    the end), interleaved with direct and the bare Patchbay so both differences come from one run."""
-    port = free_port()
-    extra = PRODUCTION_YAML if variant == "patchbay_production" else ""
-    proc = start_patchbay(procs, args.bin, workdir, variant, port, ports["direct"], args.plugins.resolve(), extra)
-    ports = {**ports, variant: port}
-    try:
-        check_variant(variant, ports)
-        result, _ = scenario_latency(ports, config["latency_warmup"], config["latency_rounds"], config["latency_per_round"],
-                                     ["direct", "patchbay", variant])
-    finally:
-        procs.stop(proc)
-    result[variant]["evidence"] = variant_evidence(workdir, variant)
+    the end), interleaved with direct and the bare Patchbay so both differences come from one run. A
+    variant in VARIANT_SERVERS gets its PostgreSQL or Redis first, on the load generator's CPU."""
+    start_server = VARIANT_SERVERS.get(variant)
+    with (start_server(procs, LOAD_CPU, HOST, free_port) if start_server else contextlib.nullcontext()) as server:
+        port = free_port()
+        storage, extra = variant_settings(variant, server)
+        proc = start_patchbay(procs, args.bin, workdir, variant, port, ports["direct"], args.plugins.resolve(), extra, storage)
+        ports = {**ports, variant: port}
+        try:
+            check_variant(variant, ports, workdir, server)
+            result, _ = scenario_latency(ports, config["latency_warmup"], config["latency_rounds"], config["latency_per_round"],
+                                         ["direct", "patchbay", variant])
+        finally:
+            procs.stop(proc)
+        evidence = variant_evidence(workdir, variant, server)
+    sent = 1 + config["latency_warmup"] + config["latency_rounds"] * config["latency_per_round"]
+    result[variant]["evidence"] = {"requests_sent": sent, **evidence}
     log(f"  {variant}: {result[variant]['evidence']}")
     return result
 
 
-def check_variant(variant, ports):
-    """Refuses to measure a variant that does not do what it is named for."""
+def variant_settings(variant, server):
+    """The variant's `storage` (None: SQLite) and further top-level YAML sections."""
+    storage = f'{{postgres_url: "{server.url}"}}' if variant == "patchbay_stored_postgres" else None
+    if variant not in LIMITED_TARGETS:
+        return storage, ""
+    return storage, production_yaml(server.url if variant == "patchbay_limited_redis" else None)
+
+
+def check_variant(variant, ports, workdir, server):
+    """Refuses to measure a variant that does not do what it is named for: after one request, its
+    reply's header, and where there is one, its server holding what the request left."""
     path, body, auth = request_bytes(variant, ports, MODEL, False)
     conn = SyncConnection(ports[variant])
     try:
         conn.roundtrip(raw_request(f"{HOST}:{ports[variant]}", path, body, auth))
-        expected = "x-conversation-id" if variant == "patchbay_stored" else "x-ratelimit-limit"
+        expected = "x-conversation-id" if variant in STORED_TARGETS else "x-ratelimit-limit"
         if expected not in conn.last_headers:
             raise RuntimeError(f"{variant}: the reply has no {expected} header")
     finally:
         conn.close()
-    if variant == "patchbay_production" and http_get_status(ports[variant], "/api/assistants") != 401:
+    if variant in LIMITED_TARGETS and http_get_status(ports[variant], "/api/assistants") != 401:
         raise RuntimeError(f"{variant}: /api/assistants answers without a key, so auth is off")
+    if server is not None:
+        evidence = variant_evidence(workdir, variant, server)
+        left = evidence["messages"] if variant in STORED_TARGETS else evidence["keys"]
+        if not left:
+            raise RuntimeError(f"{variant}: the request left nothing in {server.url}: {evidence}")
+        log(f"  {variant}: after one request, {evidence}")
 
 
-def variant_evidence(workdir, variant):
-    """What the variant's process left behind: the rows it stored, or its access-log lines."""
+def variant_evidence(workdir, variant, server=None):
+    """What the variant's process left behind: the rows it stored, its access-log lines, and the
+    rate-limit keys in Redis."""
+    if variant == "patchbay_stored_postgres":
+        return {**server.counts(), "server_cpus": server.cpus()}
     if variant == "patchbay_stored":
         with contextlib.closing(sqlite3.connect(workdir / f"{variant}.sqlite")) as db:
             count = lambda table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: E731
             return {"conversations": count("conversations"), "messages": count("messages")}
     lines = (workdir / f"{variant}.log").read_text(errors="replace").splitlines()
-    return {"access_log_lines": sum('"/api/chat"' in line for line in lines)}
+    evidence = {"access_log_lines": sum('"/api/chat"' in line for line in lines)}
+    if variant == "patchbay_limited_redis":
+        return {**evidence, **server.limit_keys(), "server_cpus": server.cpus()}
+    return evidence
 
 
 def run_wrk(target, ports, rate, duration_s, connections):
@@ -719,7 +773,9 @@ def text_row(label, *cells):
 # The Patchbay variants' scenarios: the target each measures, and its rows' label.
 VARIANT_ROWS = {
     "stored": ("patchbay_stored", "stored widget turn (`message` + `history`, SQLite)"),
+    "stored-postgres": ("patchbay_stored_postgres", "stored widget turn (`message` + `history`, PostgreSQL)"),
     "production": ("patchbay_production", "production shape (auth, limits, access log)"),
+    "limited-redis": ("patchbay_limited_redis", "production shape, limits in Redis"),
 }
 
 
@@ -891,10 +947,31 @@ def variant_notes(res):
         ev = res["production"]["patchbay_production"].get("evidence", {})
         notes.append(f"""- Production shape: a Patchbay of its own (same CPU), `POST /api/chat` in the `messages` shape, with
   `auth` on (one key, sent as `Authorization: Bearer`), `limits` on every window (high enough never
-  to refuse: `PRODUCTION_YAML` in bench.py) and the JSON access log at info into a file
+  to refuse: `production_yaml` in bench.py) and the JSON access log at info into a file
   ({ev.get('access_log_lines', '?')} `/api/chat` lines). The bare Patchbay logs the same way (info is the default), so
   the difference from bare is auth and limits.""")
+    if "stored-postgres" in res:
+        ev = res["stored-postgres"]["patchbay_stored_postgres"].get("evidence", {})
+        notes.append(f"""- Stored widget turn on PostgreSQL: as the SQLite one, with `storage: {{postgres_url: …}}` pointing at a
+  PostgreSQL {ev.get('server_version', '')} the harness starts itself (Debian's package; `initdb` into a temporary folder, run as
+  `nobody` when the harness is root; loopback TCP, no TLS), pinned to CPU {cpus(ev)} beside the fake upstream and
+  the client. `fsync` {ev.get('fsync', 'on')} and `synchronous_commit` {ev.get('synchronous_commit', 'on')} (the defaults): each commit waits for its WAL
+  to reach the disk, as SQLite's `synchronous = FULL` does, so the two rows compare. The database held
+  {ev.get('conversations', '?')} conversations and {ev.get('messages', '?')} messages afterwards ({ev.get('requests_sent', '?')} requests sent).""")
+    if "limited-redis" in res:
+        ev = res["limited-redis"]["patchbay_limited_redis"].get("evidence", {})
+        notes.append(f"""- Production shape, limits in Redis: as the production shape, with `limits.store:
+  "redis://127.0.0.1:PORT/0"` and `on_store_failure: deny` (a request Redis did not count fails rather
+  than passing uncounted), on a `redis-server` the harness starts itself (Debian's package, nothing saved
+  to disk), pinned to CPU {cpus(ev)} beside the fake upstream and the client. Each request is one Lua script run
+  on Redis. Afterwards Redis held {ev.get('keys', '?')} key(s) under `patchbay:limits:`, whose day window had counted
+  {' + '.join(str(c) for c in ev.get('day_counts', [])) or '?'} of the {ev.get('requests_sent', '?')} requests sent; {ev.get('access_log_lines', '?')} `/api/chat` access-log lines.""")
     return notes
+
+
+def cpus(evidence):
+    """The CPUs a scenario's server was allowed, as read from it (LOAD_CPU for results without)."""
+    return ",".join(str(c) for c in evidence.get("server_cpus", [LOAD_CPU]))
 
 
 def held_note(res):

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# `make bench`: installs what the harness needs (wrk from apt; LiteLLM's proxy and matplotlib
-# into bench/.venv from PyPI), raises the open-file limit for 2,000 held streams, and runs
-# bench/bench.py against the release build. Usage: bench/run.sh BIN_DIR PLUGINS_DIR [--quick]
-# [--only footprint,latency,stored,production,throughput,streaming,held] (some scenarios; results
-# then go to bench/results/partial-<names>.{md,json}) [--report-only].
+# `make bench`: installs what the harness needs (wrk, PostgreSQL and Redis from apt; LiteLLM's
+# proxy and matplotlib into bench/.venv from PyPI), raises the open-file limit for 2,000 held
+# streams, and runs bench/bench.py against the release build. Usage: bench/run.sh BIN_DIR
+# PLUGINS_DIR [--quick] [--only footprint,latency,stored,stored-postgres,production,limited-redis,
+# throughput,streaming,held] (some scenarios; results then go to
+# bench/results/partial-<names>.{md,json}) [--report-only].
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin_dir="$1" plugins_dir="$2"; shift 2
 
-if ! command -v wrk >/dev/null; then
+# Only what is missing: the stored-postgres and limited-redis scenarios start their own servers.
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 venv="$here/.venv"
 if ! "$venv/bin/python" -c 'import litellm.proxy.proxy_server, matplotlib' >/dev/null 2>&1; then
