@@ -57,7 +57,8 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         http: http, admin: admin, settings: settings, startup: startup, activeCalls: activeCalls, metrics: metrics, routing: routing, reloader: reloader,
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
         tls: tls, limiter: limiter, storeService: options.store as? any Service, limitStoreService: options.rateLimitStore as? any Service,
-        watchesFiles: options.reloading?.watch ?? false, logger: logger
+        watchesFiles: options.reloading?.watch ?? false,
+        trimsHeap: options.trimsHeap, logger: logger
     )
 }
 

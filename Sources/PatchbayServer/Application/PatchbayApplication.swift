@@ -35,6 +35,10 @@ public struct ApplicationOptions: Sendable {
     public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
     /// Called with the admin listener's bound address (its real port when 0 was asked) once it listens.
     public var onAdminRunning: @Sendable (AdminListenerAddress) async -> Void = { _ in }
+    /// Whether memory freed after a burst of calls is handed back to the system when the server
+    /// is quiet again (``HeapTrimmer``). On for `patchbay serve`; off by default, since it acts on
+    /// the whole process, which in tests holds many hosts.
+    public var trimsHeap = false
     /// The server's logger.
     public var logger: Logger
 
@@ -107,6 +111,7 @@ public struct PatchbayApplication: Sendable {
     /// The rate-limit store, when it is a service of its own (Redis's connections).
     let limitStoreService: (any Service)?
     let watchesFiles: Bool
+    let trimsHeap: Bool
     let logger: Logger
 
     /// Serves on both listeners until one of `gracefulShutdownSignals` arrives, then drains: no new connections,
@@ -128,7 +133,7 @@ public struct PatchbayApplication: Sendable {
             // Created before the server listens: it traps SIGHUP from then on.
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))
         }
-        services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, logger: logger)))
+        if trimsHeap { services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, logger: logger))) }
         services.append(.init(service: admin))
         // Last, so that it is the first told to shut down: it stops accepting at once.
         services.append(.init(service: DrainingServer(app: http, activeCalls: activeCalls,

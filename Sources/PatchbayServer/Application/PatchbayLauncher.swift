@@ -80,6 +80,7 @@ public enum PatchbayLauncher {
         options.rateLimitStore = await openLimitStore(routes.configuration.limitStore, logger: logger)
         options.reloading = .init(configPath: configPath, pluginsDirectory: pluginsDirectory, libraries: libraries)
         options.onServerRunning = onServerRunning
+        options.trimsHeap = true
         try await buildApplication(routes: routes, options: options).run()
         // Every reply was written before its connection closed; this checkpoints the WAL. (A
         // PostgreSQL store's pool is a service of the application and has stopped with it.)
