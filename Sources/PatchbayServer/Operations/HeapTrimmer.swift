@@ -19,15 +19,19 @@ struct HeapTrimmer: Service {
     let logger: Logger
 
     func run() async throws {
-        var busiest = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            let (now, peak) = activeCalls.takePeak()
-            busiest = max(busiest, peak)
-            guard now == 0, busiest >= burst else { continue }
-            busiest = 0
-            let released = malloc_trim(0) != 0
-            logger.debug("heap trimmed after a burst of calls", metadata: ["released": .stringConvertible(released)])
+        // Cancelled at graceful shutdown, so the sleep ends at once instead of holding the
+        // services after it (the conversation store) for up to an interval.
+        try? await cancelWhenGracefulShutdown {
+            var busiest = 0
+            while true {
+                try await Task.sleep(for: interval)
+                let (now, peak) = activeCalls.takePeak()
+                busiest = max(busiest, peak)
+                guard now == 0, busiest >= burst else { continue }
+                busiest = 0
+                let released = malloc_trim(0) != 0
+                logger.debug("heap trimmed after a burst of calls", metadata: ["released": .stringConvertible(released)])
+            }
         }
     }
 
