@@ -87,7 +87,9 @@ extension DeploymentRecipeTests {
     /// A streamed turn through nginx: its first event reaches the client while Patchbay still
     /// holds the stream open (nothing between them waits for the end), and the rest follows.
     static func expectEventByEvent(port: Int, server: ServerProcess) async throws {
-        let words = (1...12).map { "w\($0)" }
+        // 40 words 150 ms apart: 6 s, so that on a loaded machine the stream is still open at
+        // Patchbay when the client has read the first event and asked /metrics.
+        let words = (1...40).map { "w\($0)" }
         let (first, rest) = try await RawHTTPClient.exchange(
             port: port, from: client,
             request: RawHTTPClient.post("/api/chat", json: #"{"message":"\#(words.joined(separator: " "))","stream":true}"#, headers: ["Accept-Encoding": "gzip"])
