@@ -42,6 +42,13 @@ struct JSONRequestBody {
         return value
     }
 
+    /// A string that must be present: absent is "required", while null is the wrong type.
+    func requiredString(_ key: String) throws(TurnError) -> String {
+        guard let value = object[key] else { throw TurnError(.invalidRequest, "\(name(key)) is required.", field: name(key)) }
+        guard let string = value.string else { throw refuse(key, "a string") }
+        return string
+    }
+
     func bool(_ key: String) throws(TurnError) -> Bool? {
         guard has(key) else { return nil }
         guard let value = object[key]?.bool else { throw refuse(key, "true or false") }

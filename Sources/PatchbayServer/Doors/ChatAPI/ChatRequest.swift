@@ -168,62 +168,27 @@ extension ChatRequest {
 
     /// The body's members, each refusal naming the field at fault (`messages[1].content`), in
     /// the order a client would fix them.
-    private static func read(_ body: JSONValue) throws(APIError) -> Wire {
-        guard body.object != nil else { throw APIError(.invalidRequest, "The request body must be a JSON object.") }
-        var wire = Wire()
-        wire.messages = try list(body, "messages", field: "messages").map { items throws(APIError) in
-            var messages: [(role: String, content: String)] = []
-            for (index, item) in items.enumerated() {
-                let field = "messages[\(index)]"
-                guard item.object != nil else { throw mustBe(field, "an object") }
-                messages.append((try required(item, "role", field: field), try required(item, "content", field: field)))
+    private static func read(_ parsed: JSONValue) throws(APIError) -> Wire {
+        guard parsed.object != nil else { throw APIError(.invalidRequest, "The request body must be a JSON object.") }
+        let body = JSONRequestBody(object: parsed)
+        do {
+            var wire = Wire()
+            wire.messages = try body.objects("messages")?.map { message throws(TurnError) in
+                (try message.requiredString("role"), try message.requiredString("content"))
             }
-            return messages
-        }
-        wire.message = try string(body["message"], field: "message")
-        wire.history = try list(body, "history", field: "history").map { items throws(APIError) in
-            var history: [(text: String, sender: String)] = []
-            for (index, item) in items.enumerated() {
-                let field = "history[\(index)]"
-                guard item.object != nil else { throw mustBe(field, "an object") }
-                history.append((try required(item, "text", field: field), try required(item, "sender", field: field)))
+            wire.message = try body.string("message")
+            wire.history = try body.objects("history")?.map { entry throws(TurnError) in
+                (try entry.requiredString("text"), try entry.requiredString("sender"))
             }
-            return history
+            wire.assistantType = try body.string("assistantType")
+            wire.stream = try body.bool("stream")
+            wire.conversationId = try body.string("conversationId")
+            wire.provider = try body.string("provider")
+            wire.model = try body.string("model")
+            return wire
+        } catch {
+            throw APIError(error)
         }
-        wire.assistantType = try string(body["assistantType"], field: "assistantType")
-        if let stream = body["stream"], !stream.isNull {
-            guard let bool = stream.bool else { throw mustBe("stream", "true or false") }
-            wire.stream = bool
-        }
-        wire.conversationId = try string(body["conversationId"], field: "conversationId")
-        wire.provider = try string(body["provider"], field: "provider")
-        wire.model = try string(body["model"], field: "model")
-        return wire
-    }
-
-    private static func mustBe(_ field: String, _ expected: String) -> APIError {
-        APIError(.invalidRequest, "\(field) must be \(expected).", field: field)
-    }
-
-    /// A string member, or nil when absent or null.
-    private static func string(_ value: JSONValue?, field: String) throws(APIError) -> String? {
-        guard let value, !value.isNull else { return nil }
-        guard let string = value.string else { throw mustBe(field, "a string") }
-        return string
-    }
-
-    /// A string member that must be present.
-    private static func required(_ object: JSONValue, _ key: String, field: String) throws(APIError) -> String {
-        guard let value = object[key] else { throw APIError(.invalidRequest, "\(field).\(key) is required.", field: "\(field).\(key)") }
-        guard let string = value.string else { throw mustBe("\(field).\(key)", "a string") }
-        return string
-    }
-
-    /// A list member, or nil when absent or null.
-    private static func list(_ object: JSONValue, _ key: String, field: String) throws(APIError) -> [JSONValue]? {
-        guard let value = object[key], !value.isNull else { return nil }
-        guard let list = value.array else { throw mustBe(field, "a list") }
-        return list
     }
 }
 
