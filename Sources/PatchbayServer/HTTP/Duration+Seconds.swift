@@ -20,7 +20,6 @@ extension Duration {
         let perSecond = unit * scale
         let attosecondsPerTick = 1_000_000_000_000_000_000 / perSecond
         let ticks = max(0, seconds) * perSecond + (max(0, attoseconds) + attosecondsPerTick / 2) / attosecondsPerTick
-        let fraction = String(ticks % scale)
-        return String(ticks / scale) + "." + String(repeating: "0", count: places - fraction.count) + fraction
+        return String(ticks / scale) + "." + String(zeroPadded: ticks % scale, width: places)
     }
 }

@@ -37,12 +37,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64
-        return hex16(high) + hex16(low)
-    }
-
-    private static func hex16(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+        return String(zeroPadded: high, width: 16, radix: 16) + String(zeroPadded: low, width: 16, radix: 16)
     }
 
     /// Maps anything thrown to the API's error shape, logging what nobody expected.

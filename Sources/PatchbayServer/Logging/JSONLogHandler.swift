@@ -86,10 +86,7 @@ public struct JSONLogHandler: LogHandler {
         var seconds = time_t(time.tv_sec)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func digits(_ value: Int32, _ count: Int) -> String {
-            let text = String(value)
-            return text.count >= count ? text : String(repeating: "0", count: count - text.count) + text
-        }
+        func digits(_ value: Int32, _ width: Int) -> String { String(zeroPadded: value, width: width) }
         return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
             + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2)
             + "." + digits(Int32(time.tv_nsec / 1_000_000), 3) + "Z"
