@@ -32,7 +32,7 @@ struct AnthropicWireFormat: UpstreamWireFormat {
         }
         // Written straight as text, members in sorted order (no Foundation JSON per turn).
         var json = #"{"max_tokens":\#(request.maxTokens ?? defaultMaxTokens),"messages":["#
-        json += turns.map { #"{"content":"# + JSONText.string($0.content) + #","role":"# + JSONText.string($0.role) + "}" }
+        json += turns.map { JSONText.chatMessage(role: $0.role, content: $0.content) }
             .joined(separator: ",")
         json += #"],"model":"# + JSONText.string(request.model)
         if let stop = request.stop, !stop.isEmpty { json += #","stop_sequences":"# + JSONText.array(stop) }

@@ -27,15 +27,9 @@ struct OpenAIWireFormat: UpstreamWireFormat {
         var json = "{"
         if let maxTokens = request.maxTokens { json += JSONText.string(maxTokensField) + ":\(maxTokens)," }
         json += #""messages":["#
-        var separator = ""
-        if let system = request.system, !system.isEmpty {
-            json += #"{"content":"# + JSONText.string(system) + #","role":"system"}"#
-            separator = ","
-        }
-        for message in request.messages {
-            json += separator + #"{"content":"# + JSONText.string(message.content) + #","role":"# + JSONText.string(message.role) + "}"
-            separator = ","
-        }
+        let system = request.system.flatMap { $0.isEmpty ? nil : JSONText.chatMessage(role: "system", content: $0) }
+        json += ([system].compactMap { $0 } + request.messages.map { JSONText.chatMessage(role: $0.role, content: $0.content) })
+            .joined(separator: ",")
         json += #"],"model":"# + JSONText.string(request.model)
         if let stop = request.stop, !stop.isEmpty { json += #","stop":"# + JSONText.array(stop) }
         json += request.stream ? #","stream":true,"stream_options":{"include_usage":true}"# : #","stream":false"#

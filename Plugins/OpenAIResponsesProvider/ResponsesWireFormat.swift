@@ -35,7 +35,7 @@ struct ResponsesWireFormat: ChatWireFormat {
         let messages = previous == nil ? request.messages[...] : Self.unsent(request.messages)
         // Written straight as text, members in sorted order (no Foundation JSON per turn).
         var json = #"{"input":["#
-        json += messages.map { #"{"content":"# + JSONText.string($0.content) + #","role":"# + JSONText.string($0.role) + "}" }
+        json += messages.map { JSONText.chatMessage(role: $0.role, content: $0.content) }
             .joined(separator: ",")
         json += "]"
         // Instructions are not carried over from a previous response: sent every turn.

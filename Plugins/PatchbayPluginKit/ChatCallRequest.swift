@@ -9,3 +9,11 @@ public typealias JSONText = PatchbayJSON.JSONText
 
 /// The project's JSON reader, for plugins that read upstream replies without Foundation.
 public typealias JSONValue = PatchbayJSON.JSONValue
+
+extension JSONText {
+    /// `{"content":…,"role":…}`: one chat message as OpenAI's Chat Completions, Anthropic's
+    /// Messages and OpenAI's Responses bodies all write it (members in sorted order).
+    public static func chatMessage(role: String, content: String) -> String {
+        #"{"content":"# + string(content) + #","role":"# + string(role) + "}"
+    }
+}
