@@ -89,22 +89,24 @@ struct RedisLimitsTests {
         let server = try await RedisTestServer(password: "pw-Never-Shown")
         let recorder = LogRecorder()
         // Room to spare: a call that timed out on the stalled server may still be counted once it resumes.
-        let host = try await Self.host(server, perDay: 10, onFailure: "deny", timeoutMilliseconds: 2_000, recorder: recorder)
+        // 5 s: a healthy Redis answers well within it even when the whole suite loads both cores
+        // (with 2 s, the first turn timed out in a CI run); the stalled calls fail fast after the first.
+        let host = try await Self.host(server, perDay: 10, onFailure: "deny", timeoutMilliseconds: 5_000, recorder: recorder)
         try await host.test { client in
             #expect(try await client.chat().status == .ok)
 
             server.pause()
-            // Bounded by the store's 2 s timeout: none of these may hang.
-            let refused = try await withDeadline(10) { try await client.chat() }
+            // Bounded by the store's 5 s timeout: none of these may hang.
+            let refused = try await withDeadline(20) { try await client.chat() }
             #expect(refused.status == .serviceUnavailable)
             let body = String(buffer: refused.body)
             #expect(body.contains(#""code":"LIMITS_UNAVAILABLE""#) && body.contains("Usage limits cannot be checked"), "\(body)")
-            let openAI = try await withDeadline(10) {
+            let openAI = try await withDeadline(20) {
                 try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"],
                                          body: ByteBuffer(string: #"{"model":"default","messages":[{"role":"user","content":"hi"}]}"#))
             }
             #expect(openAI.status == .serviceUnavailable && String(buffer: openAI.body).contains(#""type":"server_error""#))
-            let report = try await withDeadline(10) { try await client.execute(uri: "/api/rate-limit", method: .get) }
+            let report = try await withDeadline(20) { try await client.execute(uri: "/api/rate-limit", method: .get) }
             #expect(report.status == .serviceUnavailable && String(buffer: report.body).contains("LIMITS_UNAVAILABLE"))
             let (degraded, limits) = try await Self.limits(client)
             #expect(degraded == "degraded" && limits["reachable"] as? Bool == false && limits["onStoreFailure"] as? String == "deny")
