@@ -126,13 +126,14 @@ struct RedisClientTests {
     @Test("a stalled server fails calls at the timeout, then at once for a moment, and answers again when it resumes")
     func stalledServer() async throws {
         let server = try await RedisTestServer()
-        let client = Self.client(server, timeout: .seconds(2))
+        // 5 s: a healthy server answers well within it while the whole suite loads both cores.
+        let client = Self.client(server, timeout: .seconds(5))
         #expect(try await client.send(["PING"]) == .simpleString("PONG"))
         server.pause()
         // Bounded: neither call may hang, whatever the server does.
-        let first = try await withDeadline(10) { await Self.failure(of: client, ["PING"]) }
+        let first = try await withDeadline(20) { await Self.failure(of: client, ["PING"]) }
         #expect(first?.code == .timedOut)
-        let next = try await withDeadline(10) { await Self.failure(of: client, ["PING"]) }
+        let next = try await withDeadline(20) { await Self.failure(of: client, ["PING"]) }
         #expect(next?.code == .unavailable || next?.code == .timedOut, "\(String(describing: next))")
         server.resume()
         try await withDeadline {
