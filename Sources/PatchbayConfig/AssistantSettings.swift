@@ -38,6 +38,8 @@ public struct AssistantSettings: Sendable {
     public var aliases: [String]
     /// What clients may set themselves (`client_parameters:`).
     public var clientParameters: ClientParameterRules
+    /// The response cache (`cache:`); nil, the default, caches nothing.
+    public var cache: CacheSettings?
     /// Where the assistant's key is written.
     public var location: SourceLocation
 
@@ -64,6 +66,7 @@ public struct AssistantSettings: Sendable {
         limits: RateLimitPolicy = .unlimited,
         aliases: [String] = [],
         clientParameters: ClientParameterRules = .default,
+        cache: CacheSettings? = nil,
         location: SourceLocation
     ) {
         self.id = id
@@ -81,6 +84,7 @@ public struct AssistantSettings: Sendable {
         self.limits = limits
         self.aliases = aliases
         self.clientParameters = clientParameters
+        self.cache = cache
         self.location = location
     }
 }

@@ -11,7 +11,7 @@ extension ConfigurationValidator {
     static let pluginKeys = ["directory"]
     static let assistantKeys = [
         "name", "description", "provider", "model", "targets", "temperature", "max_tokens", "top_p", "system_prompt",
-        "max_conversation_length", "conversation_timeout", "limits", "aliases", "client_parameters",
+        "max_conversation_length", "conversation_timeout", "limits", "aliases", "client_parameters", "cache",
     ]
 
     /// What the top level should be, for messages about an empty or wrongly shaped file.
@@ -277,6 +277,7 @@ extension ConfigurationValidator {
         let limits = fields["limits"]?.unlessNull.map { self.limits($0, in: scope) } ?? .unlimited
         let aliases = self.aliases(fields["aliases"]?.unlessNull, of: id, in: scope)
         let clientParameters = fields["client_parameters"]?.unlessNull.map { self.clientParameters($0, in: scope) } ?? .default
+        let cache = fields["cache"]?.unlessNull.flatMap { self.cache($0, in: scope, providerNames: providerNames) }
 
         guard let provider, let model else { return nil }
         return AssistantSettings(
@@ -295,6 +296,7 @@ extension ConfigurationValidator {
             limits: limits,
             aliases: aliases,
             clientParameters: clientParameters,
+            cache: cache,
             location: field.key.location
         )
     }
