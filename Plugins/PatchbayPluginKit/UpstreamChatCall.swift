@@ -27,11 +27,11 @@ public enum UpstreamChatCall {
 
     /// One upstream exchange under the retry policy, its successful reply read by a fresh
     /// decoder per attempt: a chat call, or an embedding call (``UpstreamEmbeddingCall``).
-    static func exchange<Decoder: ChatReplyDecoder>(
+    static func exchange(
         _ upstreamRequest: HTTPRequest,
         requestID: String,
         streaming: Bool,
-        makeDecoder: @escaping @Sendable () -> Decoder,
+        makeDecoder: @escaping @Sendable () -> any ChatReplyDecoder,
         errorDescription: @escaping @Sendable (Int, [UInt8]) -> String,
         transport: HTTPTransport,
         policy: RetryPolicy,
@@ -94,7 +94,7 @@ enum ReplyBodyForm: Equatable {
 }
 
 /// Reads one attempt's response on the event thread and reports to the retry driver.
-final class UpstreamAttempt<Decoder: ChatReplyDecoder>: HTTPResponseDelegate {
+final class UpstreamAttempt: HTTPResponseDelegate {
     /// Error bodies are for the log: keep a bounded prefix.
     private static var maxErrorBody: Int { 64 * 1024 }
     /// A non-streamed reply larger than this is refused rather than held in memory.
@@ -102,7 +102,7 @@ final class UpstreamAttempt<Decoder: ChatReplyDecoder>: HTTPResponseDelegate {
 
     private let attempt: RetryDriver.Attempt
     private let events: ChatEventSink
-    private let decoder: Decoder
+    private let decoder: any ChatReplyDecoder
     private let errorDescription: @Sendable (Int, [UInt8]) -> String
     private let streaming: Bool
     private let secrets: [String]
@@ -113,7 +113,7 @@ final class UpstreamAttempt<Decoder: ChatReplyDecoder>: HTTPResponseDelegate {
     private var parser = SSEParser()
     private var step = ChatReplyStep.more
 
-    init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: Decoder,
+    init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: any ChatReplyDecoder,
          errorDescription: @escaping @Sendable (Int, [UInt8]) -> String, streaming: Bool, secrets: [String]) {
         self.attempt = attempt
         self.events = events

@@ -71,7 +71,7 @@ public enum OpenAIEmbeddings {
             guard let numbers = item["embedding"]?.array else {
                 return malformed("has an embedding that is not an array of numbers (was encoding_format float honoured?)")
             }
-            let vector = numbers.compactMap { $0.double.map(Float.init) }
+            let vector = numbers.compactMap { number in number.double.map { Float($0) } }
             guard vector.count == numbers.count, !vector.isEmpty else { return malformed("has an embedding that is not an array of numbers") }
             vectors[index] = vector
         }

@@ -46,9 +46,9 @@ extension ProviderInstance {
     ///   ``EmbeddingError/Code/startRefused`` when `embed_start` refused the call.
     public func startEmbedding(requestJSON: String) throws(EmbeddingError) -> ChatCall {
         guard plugin.canEmbed else { throw .notSupported(provider: provider, plugin: plugin) }
-        do {
-            // Vectors are not deltas: the flow's byte bound never applies, and the call never pauses.
-            return try startCall(requestJSON: requestJSON, bufferBytes: .max, kind: .embedding)
+        do throws(PluginCallError) {
+            // Vectors are not deltas: the flow's byte bound never counts them, and the call never pauses.
+            return try startCall(requestJSON: requestJSON, bufferBytes: ChatCall.defaultBufferBytes, kind: .embedding)
         } catch {
             throw .startRefused(error, provider: provider)
         }

@@ -63,8 +63,10 @@ struct EmbeddingsRouteTests {
                 let encoded = try #require(data[index]["embedding"] as? String)
                 let bytes = try #require(Data(base64Encoded: encoded))
                 #expect(bytes.count == FakeEmbedding.dimensions * 4)
-                let vector = stride(from: 0, to: bytes.count, by: 4).map { offset in
-                    Float(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24)
+                let vector = stride(from: 0, to: bytes.count, by: 4).map { offset -> Float in
+                    var bits: UInt32 = 0
+                    for byte in (0..<4).reversed() { bits = bits << 8 | UInt32(bytes[offset + byte]) }   // little-endian
+                    return Float(bitPattern: bits)
                 }
                 #expect(vector == FakeEmbedding.vector(for: text))
             }

@@ -63,7 +63,8 @@ struct EmbeddingConformanceTests {
                 let alone = try await instance.embed(model: subject.model, inputs: [text], requestID: "r2")
                 #expect(alone == [vectors[index]])
             }
-            #expect(try await instance.embed(model: subject.model, inputs: Self.texts, requestID: "r3") == vectors)
+            let again = try await instance.embed(model: subject.model, inputs: Self.texts, requestID: "r3")
+            #expect(again == vectors)
             #expect(cosine(vectors[0], vectors[1]) < 0.5)
             #expect(instance.callsInFlight == 0)
         }
@@ -99,16 +100,13 @@ struct EmbeddingConformanceTests {
         try await subject.withInstance(recorder: recorder) { instance in
             for input in ["[]", #"["ok", 3]"#] {
                 let json = #"{"request_id":"r","model":"\#(subject.model)","input":\#(input)}"#
-                #expect {
-                    try instance.startEmbedding(requestJSON: json)
-                } throws: { error in
-                    let error = error as? EmbeddingError
-                    return error?.code == .startRefused && error?.underlying?.status == PATCHBAY_ERR_INVALID_ARGUMENT
-                }
+                let error = #expect(throws: EmbeddingError.self) { try instance.startEmbedding(requestJSON: json) }
+                #expect(error?.code == .startRefused && error?.underlying?.status == PATCHBAY_ERR_INVALID_ARGUMENT)
             }
             #expect(instance.callsInFlight == 0)
             // The host's own API embeds nothing without asking the plugin.
-            #expect(try await instance.embed(model: subject.model, inputs: [], requestID: "r") == [])
+            let none = try await instance.embed(model: subject.model, inputs: [], requestID: "r")
+            #expect(none.isEmpty)
         }
         let logged = recorder.lines.map(\.message)
         if subject.product == "EchoProvider" {
@@ -170,11 +168,8 @@ struct EmbeddingConformanceTests {
         let plugin = try PluginLoader(logger: recorder.logger()).load(path: TestPaths.builtPlugin("MinimalSwiftProvider")).get()
         #expect(!plugin.canEmbed && plugin.embeddingInconsistency == nil)
         let instance = try plugin.makeInstance(provider: "minimal", settingsJSON: "{}", logger: recorder.logger())
-        await #expect {
-            try await instance.embed(model: "m", inputs: ["x"], requestID: "r")
-        } throws: { error in
-            (error as? EmbeddingError)?.code == .notSupported
-        }
+        let error = await #expect(throws: EmbeddingError.self) { try await instance.embed(model: "m", inputs: ["x"], requestID: "r") }
+        #expect(error?.code == .notSupported)
     }
 
     @Test("an upstream error maps as a chat error does: 429 with Retry-After, 401")
@@ -185,12 +180,10 @@ struct EmbeddingConformanceTests {
                 ("fake:status=401", PluginFailure.Code.providerError, 401, nil),
                 ("fake:status=500", PluginFailure.Code.providerError, 500, nil),
             ] as [(String, PluginFailure.Code, Int, Int?)] {
-                await #expect {
-                    try await instance.embed(model: model, inputs: ["x"], requestID: "r")
-                } throws: { error in
-                    let failure = (error as? EmbeddingError)?.failure
-                    return failure?.code == code && failure?.upstreamStatus == status && failure?.retryAfterMilliseconds == retryAfter
-                }
+                let error = await #expect(throws: EmbeddingError.self) { try await instance.embed(model: model, inputs: ["x"], requestID: "r") }
+                #expect(error?.code == .failed)
+                #expect(error?.failure?.code == code && error?.failure?.upstreamStatus == status)
+                #expect(error?.failure?.retryAfterMilliseconds == retryAfter)
             }
         }
     }
