@@ -15,6 +15,9 @@
  *  - chat_pause / chat_resume (ABI 1.1) likewise only set or clear a flag: the worker skips a
  *    paused call until it is resumed, and still ends it at once if it is cancelled meanwhile.
  *    A call answered inside chat_start (delay_ms == 0) is over before the host could pause it.
+ *  - embed_start (ABI 1.3) embeds every input at once (EchoEmbedding.c), then emits the vectors
+ *    like one "word": from inside embed_start when delay_ms == 0, else from the worker after one
+ *    delay, so a cancel in between ends it with CANCELLED. It is a call like any other.
  */
 #include "patchbay_plugin.h"
 
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "EchoEmbedding.h"
 #include "EchoJSON.h"
 
 typedef struct echo_instance echo_instance;
@@ -40,6 +44,8 @@ struct patchbay_call {
     long output_tokens;
     int cancelled;          /* guarded by instance->lock */
     int paused;             /* guarded by instance->lock: the worker skips the call while set */
+    float *vectors;         /* an embedding call's vectors, owned; NULL for a chat call */
+    size_t vector_count;
     struct timespec due;    /* when the next word is due (delayed calls) */
     patchbay_call *next;    /* the instance's list of active delayed calls */
 };
@@ -88,6 +94,27 @@ static void emit_done(patchbay_call *call) {
 static void emit_cancelled(patchbay_call *call) {
     static const char json[] = "{\"code\":\"CANCELLED\",\"message\":\"the call was cancelled\",\"retryable\":false}";
     emit(call, PATCHBAY_EVENT_ERROR, json, sizeof json - 1);
+}
+
+/* An embedding call's vectors, one EMBEDDING event each: raw float32, little-endian. */
+static void emit_vectors(patchbay_call *call) {
+    for (size_t i = 0; i < call->vector_count; i++) {
+        float *vector = call->vectors + i * ECHO_EMBED_DIMENSIONS;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        for (int d = 0; d < ECHO_EMBED_DIMENSIONS; d++) {   /* the ABI says little-endian */
+            uint32_t bits;
+            memcpy(&bits, vector + d, 4);
+            bits = __builtin_bswap32(bits);
+            memcpy(vector + d, &bits, 4);
+        }
+#endif
+        emit(call, PATCHBAY_EVENT_EMBEDDING, (const char *)vector, ECHO_EMBED_DIMENSIONS * sizeof(float));
+    }
+    call->vector_count = 0;
+}
+
+static void emit_done_embedding(patchbay_call *call) {
+    emit(call, PATCHBAY_EVENT_DONE, "{}", 2);
 }
 
 /* The next word, with the white space before it, so that the deltas add up to the text exactly. */
@@ -166,7 +193,9 @@ static void *worker_main(void *argument) {
         }
         /* Emit without the lock: on_event may call chat_cancel, which takes it. */
         pthread_mutex_unlock(&instance->lock);
-        int more = emit_next_word(next) && next_word_length(next) > 0;
+        int more = 0;
+        if (next->vectors) emit_vectors(next);
+        else more = emit_next_word(next) && next_word_length(next) > 0;
         pthread_mutex_lock(&instance->lock);
         if (more) {
             clock_gettime(CLOCK_MONOTONIC, &next->due);
@@ -177,7 +206,8 @@ static void *worker_main(void *argument) {
         unlink_call(instance, next);
         pthread_mutex_unlock(&instance->lock);
         emit_usage(next);
-        emit_done(next);                    /* terminal: `next` is not touched again */
+        if (next->vectors) emit_done_embedding(next);
+        else emit_done(next);               /* terminal: `next` is not touched again */
         pthread_mutex_lock(&instance->lock);
     }
     pthread_mutex_unlock(&instance->lock);
@@ -275,6 +305,8 @@ static long count_words(const char *text, size_t length) {
     return words;
 }
 
+static patchbay_status run_call(echo_instance *instance, patchbay_call *call);
+
 static patchbay_status echo_start(patchbay_instance *opaque, const patchbay_chat_request *request,
                                   patchbay_call **out_call) {
     echo_instance *instance = (echo_instance *)opaque;
@@ -314,8 +346,18 @@ static patchbay_status echo_start(patchbay_instance *opaque, const patchbay_chat
         }
     }
     *out_call = call;
+    return run_call(instance, call);
+}
 
+/* Answers a started call at once (delay_ms == 0), or hands it to the worker. */
+static patchbay_status run_call(echo_instance *instance, patchbay_call *call) {
     if (instance->delay_ms == 0) {
+        if (call->vectors) {
+            emit_vectors(call);
+            emit_usage(call);
+            emit_done_embedding(call);
+            return PATCHBAY_OK;
+        }
         while (emit_next_word(call)) {}
         emit_usage(call);
         emit_done(call);
@@ -325,12 +367,36 @@ static patchbay_status echo_start(patchbay_instance *opaque, const patchbay_chat
     pthread_mutex_lock(&instance->lock);
     clock_gettime(CLOCK_MONOTONIC, &call->due);
     add_ms(&call->due, instance->delay_ms);
-    if (next_word_length(call) == 0) call->due.tv_sec = 0;   /* nothing to echo: end at once */
+    if (!call->vectors && next_word_length(call) == 0) call->due.tv_sec = 0;   /* nothing to echo: end at once */
     call->next = instance->active;
     instance->active = call;
     pthread_cond_signal(&instance->wake);
     pthread_mutex_unlock(&instance->lock);
     return PATCHBAY_OK;
+}
+
+/* ABI 1.3: embeds `input`; refuses a request without a non-empty array of strings. */
+static patchbay_status echo_embed_start(patchbay_instance *opaque, const patchbay_chat_request *request,
+                                        patchbay_call **out_call) {
+    echo_instance *instance = (echo_instance *)opaque;
+    if (!instance || !request || !out_call || request->struct_size < sizeof(patchbay_chat_request)
+        || !request->on_event || !request->json)
+        return PATCHBAY_ERR_INVALID_ARGUMENT;
+    patchbay_call *call = calloc(1, sizeof *call);
+    if (!call) return PATCHBAY_ERR_NO_MEMORY;
+    const char *reason = NULL;
+    patchbay_status status = echo_embed_request(request->json, request->json_len, &call->vectors,
+                                                &call->vector_count, &call->input_tokens, &reason);
+    if (status != PATCHBAY_OK) {
+        if (reason) log_line(instance, PATCHBAY_LOG_WARNING, reason);
+        free(call);
+        return status;
+    }
+    call->instance = instance;
+    call->on_event = request->on_event;
+    call->user_data = request->user_data;
+    *out_call = call;
+    return run_call(instance, call);
 }
 
 static void echo_cancel(patchbay_call *call) {
@@ -361,6 +427,7 @@ static void echo_resume(patchbay_call *call) { set_paused(call, 0); }
 static void echo_release(patchbay_call *call) {
     if (!call) return;
     free(call->text);
+    free(call->vectors);
     free(call);
 }
 
@@ -375,9 +442,10 @@ static const patchbay_plugin_descriptor echo_descriptor = {
     .abi_minor = PATCHBAY_ABI_MINOR,
     .name = "echo",
     .version = ECHO_PLUGIN_VERSION,
-    .manifest_json = "{\"capabilities\":[\"stream\",\"usage\",\"cancel\"],"
-                     "\"models\":[\"echo-1\"],"
-                     "\"description\":\"Echoes the last user message back, word by word. Needs no key.\"}",
+    .manifest_json = "{\"capabilities\":[\"stream\",\"usage\",\"cancel\",\"embeddings\"],"
+                     "\"models\":[\"echo-1\",\"" ECHO_EMBED_MODEL "\"],"
+                     "\"description\":\"Echoes the last user message back, word by word, and embeds text "
+                     "with hashed words and trigrams. Needs no key.\"}",
     .instance_create = echo_create,
     .instance_destroy = echo_destroy,
     .free_string = echo_free_string,
@@ -387,10 +455,13 @@ static const patchbay_plugin_descriptor echo_descriptor = {
     .config_check = echo_config_check,
     .chat_pause = echo_pause,
     .chat_resume = echo_resume,
+    .embed_start = echo_embed_start,
 };
 
 PATCHBAY_EXPORT const patchbay_plugin_descriptor *patchbay_plugin_entry_v1(uint16_t host_abi_major,
                                                                           uint16_t host_abi_minor) {
-    (void)host_abi_minor;   /* a 1.0 host reads the descriptor up to config_check and never pauses */
+    /* An older host reads only the members its minor has (1.0: up to config_check; 1.1 and 1.2:
+     * up to chat_resume), so it never pauses (1.0) or embeds (before 1.3): one descriptor serves all. */
+    (void)host_abi_minor;
     return host_abi_major == PATCHBAY_ABI_MAJOR ? &echo_descriptor : NULL;
 }

@@ -1,7 +1,7 @@
 import CPatchbayPlugin
 import PatchbayPluginKit
 
-/// The OpenAI provider: Chat Completions, streamed, against api.openai.com or any compatible
+/// The OpenAI provider: Chat Completions, streamed, and embeddings (`POST {base_url}/embeddings`, ABI 1.3), against api.openai.com or any compatible
 /// server (Ollama, vLLM, llama.cpp's server, Azure-style gateways) through `base_url`.
 ///
 /// ```yaml
@@ -18,9 +18,9 @@ final class OpenAIPlugin: UpstreamChatPlugin {
     public static let name = "openai"
     public static let version = "1.0.0"
     public static let manifest = PluginManifest(
-        capabilities: [.stream, .usage, .cancel, "retry", "openai-compatible"],
-        models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini"],
-        description: "OpenAI Chat Completions, or any OpenAI-compatible server via base_url"
+        capabilities: [.stream, .usage, .cancel, .embeddings, "retry", "openai-compatible"],
+        models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"],
+        description: "OpenAI Chat Completions and embeddings, or any OpenAI-compatible server via base_url"
     )
 
     static let knownKeys = UpstreamSettings.keys.union(["organization", "project", "max_tokens_field"])
@@ -29,6 +29,11 @@ final class OpenAIPlugin: UpstreamChatPlugin {
 
     init(client: UpstreamChatClient<OpenAIWireFormat>) {
         self.client = client
+    }
+
+    /// Embeds through `POST {base_url}/embeddings` (the manifest lists `embeddings`, so the kit exports `embed_start`).
+    func startEmbedding(_ request: EmbeddingCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
+        try client.startEmbedding(request, events: events)
     }
 }
 

@@ -3,7 +3,7 @@ import PatchbayPluginKit
 /// OpenAI's Chat Completions on the wire: `POST {base_url}/chat/completions`, bearer auth,
 /// `chat.completion.chunk` SSE events ending with `data: [DONE]`, and error bodies
 /// `{"error":{"message","type","param","code"}}`.
-struct OpenAIWireFormat: UpstreamWireFormat {
+struct OpenAIWireFormat: UpstreamWireFormat, EmbeddingWireFormat {
     let upstream: UpstreamSettings
     let organization: String?
     let project: String?
@@ -37,17 +37,31 @@ struct OpenAIWireFormat: UpstreamWireFormat {
         if let topP = request.topP { json += #","top_p":"# + JSONText.number(topP) }
         json += "}"
 
+        return HTTPRequest(
+            method: "POST", url: upstream.baseURL + "/chat/completions", headers: headers(accept: request.stream ? "text/event-stream" : "application/json"),
+            body: Array(json.utf8)
+        )
+    }
+
+    func makeEmbeddingRequest(for request: EmbeddingCallRequest) throws -> HTTPRequest {
+        HTTPRequest(method: "POST", url: upstream.baseURL + "/embeddings", headers: headers(accept: "application/json"),
+                    body: OpenAIEmbeddings.body(for: request))
+    }
+
+    func makeEmbeddingDecoder(for request: EmbeddingCallRequest) -> OpenAIEmbeddingsDecoder {
+        OpenAIEmbeddingsDecoder(count: request.input.count)
+    }
+
+    /// Bearer auth, JSON, and the optional organization and project.
+    private func headers(accept: String) -> HTTPHeaders {
         var headers: HTTPHeaders = [
             "Authorization": "Bearer \(upstream.apiKey)",
             "Content-Type": "application/json",
-            "Accept": request.stream ? "text/event-stream" : "application/json",
+            "Accept": accept,
         ]
         if let organization { headers.add(name: "OpenAI-Organization", value: organization) }
         if let project { headers.add(name: "OpenAI-Project", value: project) }
-        return HTTPRequest(
-            method: "POST", url: upstream.baseURL + "/chat/completions", headers: headers,
-            body: Array(json.utf8)
-        )
+        return headers
     }
 
     func makeDecoder(for request: ChatCallRequest) -> OpenAIReplyDecoder { OpenAIReplyDecoder() }

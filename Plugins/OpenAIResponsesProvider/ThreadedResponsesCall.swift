@@ -57,6 +57,7 @@ final class ThreadedResponsesCall: ChatCallHandle {
         case .usage(let input, let output): events.usage(inputTokens: input, outputTokens: output)
         case .done(let reason, let state): events.done(finishReason: reason, state: state)
         case .error(let error): events.fail(error)
+        case .embedding(let vector): events.embedding(vector)
         }
     }
 

@@ -4,6 +4,9 @@ import PatchbayJSON
 /// for its request JSON (the host writes it, the kit reads it).
 public typealias ChatCallRequest = PatchbayJSON.ChatCallRequest
 
+/// An embedding request as the host passes it to `embed_start` (ABI 1.3).
+public typealias EmbeddingCallRequest = PatchbayJSON.EmbeddingCallRequest
+
 /// The project's JSON string writer, for plugins that write upstream bodies as text.
 public typealias JSONText = PatchbayJSON.JSONText
 

@@ -16,12 +16,14 @@ public enum ChatEvent: Sendable, Equatable {
     case done(finishReason: String?, state: String? = nil)
     /// TERMINAL: the call failed.
     case error(ChatError)
+    /// One input's vector, in an embedding call (ABI 1.3).
+    case embedding([Float])
 
     /// True for `done` and `error`.
     public var isTerminal: Bool {
         switch self {
         case .done, .error: true
-        case .delta, .usage: false
+        case .delta, .usage, .embedding: false
         }
     }
 }
@@ -79,11 +81,12 @@ public final class ChatEventSink: @unchecked Sendable {
         case usage(Int, Int)
         case done(String?, state: String?)
         case error(ChatError)
+        case embedding([Float])
 
         var isTerminal: Bool {
             switch self {
             case .done, .error: true
-            case .delta, .usage: false
+            case .delta, .usage, .embedding: false
             }
         }
     }
@@ -122,6 +125,13 @@ public final class ChatEventSink: @unchecked Sendable {
     public func delta(bytes: UnsafeRawBufferPointer) -> Bool {
         guard !bytes.isEmpty else { return !isFinished }
         return send(.delta(bytes))
+    }
+
+    /// Emits one input's vector in an embedding call (ABI 1.3): one per input, in input order, all
+    /// of one dimension, before `done()`. It crosses the ABI as raw little-endian float32.
+    @discardableResult
+    public func embedding(_ vector: [Float]) -> Bool {
+        send(.embedding(vector))
     }
 
     /// Emits token usage (the last one before the terminal event wins).
@@ -274,6 +284,7 @@ public final class ChatEventSink: @unchecked Sendable {
             case .usage(let input, let output): handler(.usage(inputTokens: input, outputTokens: output))
             case .done(let reason, let state): handler(.done(finishReason: reason, state: state))
             case .error(let error): handler(.error(error))
+            case .embedding(let vector): handler(.embedding(vector))
             }
         case .abi(let onEvent, let userData):
             switch event {
@@ -285,8 +296,21 @@ public final class ChatEventSink: @unchecked Sendable {
                 Self.call(onEvent, userData, PATCHBAY_EVENT_DONE, Self.doneJSON(finishReason: reason, state: state))
             case .error(let error):
                 Self.call(onEvent, userData, PATCHBAY_EVENT_ERROR, error.json)
+            case .embedding(let vector):
+                let bytes = Self.littleEndianBytes(vector)
+                bytes.withUnsafeBytes { Self.call(onEvent, userData, PATCHBAY_EVENT_EMBEDDING, $0) }
             }
         }
+    }
+
+    /// A vector as the EMBEDDING event carries it: packed IEEE-754 float32, little-endian.
+    static func littleEndianBytes(_ vector: [Float]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
     }
 
     /// The DONE event's JSON: `{"finish_reason":…,"state":…}`, each member only when set.

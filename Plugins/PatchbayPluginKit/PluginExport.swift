@@ -73,7 +73,10 @@ final class PluginRegistry: Sendable {
                 chat_release: chatRelease,
                 config_check: checkSlots[slot],
                 chat_pause: chatPause,
-                chat_resume: chatResume
+                chat_resume: chatResume,
+                // Exported only with the capability: the host requires both, and a plugin that
+                // never declared it keeps the protocol's refusing default out of the ABI.
+                embed_start: Plugin.manifest.capabilities.contains(.embeddings) ? embedStart : nil
             ))
             entries.append(Entry(
                 typeID: typeID,
@@ -211,29 +214,61 @@ private let instanceDestroy: @convention(c) (OpaquePointer?) -> Void = { instanc
 
 private let freeString: @convention(c) (UnsafeMutablePointer<CChar>?) -> Void = { free($0) }
 
-private let chatStart: @convention(c) (
+private typealias StartFunction = @convention(c) (
     OpaquePointer?, UnsafePointer<patchbay_chat_request>?, UnsafeMutablePointer<OpaquePointer?>?
-) -> patchbay_status = { instance, request, out in
+) -> patchbay_status
+
+private let chatStart: StartFunction = { instance, request, out in
+    startCall(instance, request, out, function: "chat_start") { box, json, sink in
+        guard let parsed = try? ChatCallRequest(json: json) else {
+            box.log.debug("chat_start refused: the request JSON does not follow schema 1")
+            return nil
+        }
+        return { try box.plugin.startChat(parsed, events: sink) }
+    }
+}
+
+/// ABI 1.3: the same call life as chat_start, with the embedding request.
+private let embedStart: StartFunction = { instance, request, out in
+    startCall(instance, request, out, function: "embed_start") { box, json, sink in
+        let parsed: EmbeddingCallRequest
+        do {
+            parsed = try EmbeddingCallRequest(json: json)
+        } catch {
+            box.log.warning("embed_start refused: \(error)")
+            return nil
+        }
+        return { try box.plugin.startEmbedding(parsed, events: sink) }
+    }
+}
+
+/// What chat_start and embed_start share: checks the request struct, reads its JSON with `parse`
+/// (nil refuses the call), starts it, and keeps the ABI's promise of one terminal event once
+/// anything went out.
+private func startCall(
+    _ instance: OpaquePointer?, _ request: UnsafePointer<patchbay_chat_request>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+    function: String,
+    parse: (InstanceBox, UnsafeRawBufferPointer, ChatEventSink) -> (() throws -> any ChatCallHandle)?
+) -> patchbay_status {
     guard let instance, let request, let out,
           Int(request.pointee.struct_size) >= MemoryLayout<patchbay_chat_request>.size,
           let onEvent = request.pointee.on_event,
           let json = request.pointee.json
     else { return PATCHBAY_ERR_INVALID_ARGUMENT }
     let box = Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(instance)).takeUnretainedValue()
-    guard let parsed = try? ChatCallRequest(json: UnsafeRawBufferPointer(start: json, count: request.pointee.json_len)) else {
-        box.log.debug("chat_start refused: the request JSON does not follow schema 1")
+    let sink = ChatEventSink(onEvent: onEvent, userData: request.pointee.user_data)
+    guard let start = parse(box, UnsafeRawBufferPointer(start: json, count: request.pointee.json_len), sink) else {
         return PATCHBAY_ERR_INVALID_ARGUMENT
     }
-    let sink = ChatEventSink(onEvent: onEvent, userData: request.pointee.user_data)
     let call = CallBox(sink: sink)
     do {
-        call.setHandle(try box.plugin.startChat(parsed, events: sink))
+        call.setHandle(try start())
     } catch {
         if sink.closeIfSilent() {
             return (error as? PluginError)?.status ?? PATCHBAY_ERR_INVALID_ARGUMENT
         }
         // Events already went out: the call has begun, so it must end with a terminal event.
-        box.log.warning("startChat threw after emitting events: \(error)")
+        box.log.warning("\(function) threw after emitting events: \(error)")
         sink.fail(ChatError(code: .internalError, message: "the plugin failed while starting the call"))
         call.setHandle(CompletedChatCall())
     }

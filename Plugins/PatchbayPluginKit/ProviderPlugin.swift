@@ -43,6 +43,12 @@ public protocol ProviderPlugin: AnyObject, Sendable {
     /// already emitted, a throw ends the call with an INTERNAL_ERROR event instead.
     func startChat(_ request: ChatCallRequest, events: ChatEventSink) throws -> any ChatCallHandle
 
+    /// Starts an embedding call (`embed_start`, ABI 1.3) and returns at once. Emit one
+    /// `events.embedding(_:)` per input, in order, then `events.done()` (or `fail`); the rest is
+    /// as for ``startChat(_:events:)``. The kit exports `embed_start` only for a plugin whose
+    /// manifest lists ``PluginCapability/embeddings``; the default refuses every call.
+    func startEmbedding(_ request: EmbeddingCallRequest, events: ChatEventSink) throws -> any ChatCallHandle
+
     /// Stops the instance (`instance_destroy`): every call has been released by then. Join your
     /// threads here (for example ``HTTPTransport/shutdown()``).
     func shutdown()
@@ -57,6 +63,11 @@ extension ProviderPlugin {
 
     /// Nothing to stop.
     public func shutdown() {}
+
+    /// Refuses: the plugin does not embed (and, without the capability, is never asked to).
+    public func startEmbedding(_ request: EmbeddingCallRequest, events: ChatEventSink) throws -> any ChatCallHandle {
+        throw PluginError.unavailable("\(Self.name) does not embed")
+    }
 }
 
 /// A plugin's manifest: the descriptor's `manifest_json`.
@@ -102,6 +113,9 @@ public struct PluginCapability: Sendable, Hashable, ExpressibleByStringLiteral {
     /// `state` and ends its replies with `done(finishReason:state:)`. The host passes state only
     /// to plugins that declare this.
     public static let state: PluginCapability = "state"
+    /// The plugin embeds text (ABI 1.3): it implements ``ProviderPlugin/startEmbedding(_:events:)``,
+    /// and the kit then exports `embed_start`. The host embeds only through plugins that declare it.
+    public static let embeddings: PluginCapability = "embeddings"
 }
 
 /// An error that maps to one of the ABI's status codes: throw it from `startChat` to refuse a

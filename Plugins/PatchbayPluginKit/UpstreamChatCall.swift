@@ -18,11 +18,31 @@ public enum UpstreamChatCall {
         log: HostLog,
         secrets: [String]
     ) throws -> any ChatCallHandle {
-        let upstreamRequest = try format.makeRequest(for: request)
+        try exchange(
+            format.makeRequest(for: request), requestID: request.requestID, streaming: request.stream,
+            makeDecoder: { format.makeDecoder(for: request) }, errorDescription: { format.errorDescription(status: $0, body: $1) },
+            transport: transport, policy: policy, events: events, log: log, secrets: secrets
+        )
+    }
+
+    /// One upstream exchange under the retry policy, its successful reply read by a fresh
+    /// decoder per attempt: a chat call, or an embedding call (``UpstreamEmbeddingCall``).
+    static func exchange(
+        _ upstreamRequest: HTTPRequest,
+        requestID: String,
+        streaming: Bool,
+        makeDecoder: @escaping @Sendable () -> any ChatReplyDecoder,
+        errorDescription: @escaping @Sendable (Int, [UInt8]) -> String,
+        transport: HTTPTransport,
+        policy: RetryPolicy,
+        events: ChatEventSink,
+        log: HostLog,
+        secrets: [String]
+    ) -> any ChatCallHandle {
         let driver = RetryDriver(transport: transport, policy: policy, log: log) { attempt in
             let reader = UpstreamAttempt(
-                attempt: attempt, events: events, decoder: format.makeDecoder(for: request),
-                format: format, streaming: request.stream, secrets: secrets
+                attempt: attempt, events: events, decoder: makeDecoder(),
+                errorDescription: errorDescription, streaming: streaming, secrets: secrets
             )
             attempt.track(transport.start(upstreamRequest, delegate: reader))
         } completion: { result in
@@ -35,7 +55,7 @@ public enum UpstreamChatCall {
                 break  // the kit emits CANCELLED itself
             case .failure(let error):
                 let failure = ChatError(error)
-                log.warning("upstream call \(request.requestID) failed: \(failure)")
+                log.warning("upstream call \(requestID) failed: \(failure)")
                 events.fail(failure)
             }
         }
@@ -74,7 +94,7 @@ enum ReplyBodyForm: Equatable {
 }
 
 /// Reads one attempt's response on the event thread and reports to the retry driver.
-final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
+final class UpstreamAttempt: HTTPResponseDelegate {
     /// Error bodies are for the log: keep a bounded prefix.
     private static var maxErrorBody: Int { 64 * 1024 }
     /// A non-streamed reply larger than this is refused rather than held in memory.
@@ -82,8 +102,8 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
 
     private let attempt: RetryDriver.Attempt
     private let events: ChatEventSink
-    private let decoder: Format.Decoder
-    private let format: Format
+    private let decoder: any ChatReplyDecoder
+    private let errorDescription: @Sendable (Int, [UInt8]) -> String
     private let streaming: Bool
     private let secrets: [String]
     private var status = 0
@@ -93,12 +113,12 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
     private var parser = SSEParser()
     private var step = ChatReplyStep.more
 
-    init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: Format.Decoder, format: Format,
-         streaming: Bool, secrets: [String]) {
+    init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: any ChatReplyDecoder,
+         errorDescription: @escaping @Sendable (Int, [UInt8]) -> String, streaming: Bool, secrets: [String]) {
         self.attempt = attempt
         self.events = events
         self.decoder = decoder
-        self.format = format
+        self.errorDescription = errorDescription
         self.streaming = streaming
         self.secrets = secrets
     }
@@ -141,7 +161,7 @@ final class UpstreamAttempt<Format: ChatWireFormat>: HTTPResponseDelegate {
         case .failure(let error):
             attempt.failed(error, clientHasOutput: events.hasEmittedDelta)
         case .success(let head) where !succeeded:
-            let message = SecretRedaction.redact(format.errorDescription(status: head.status, body: buffer), secrets: secrets)
+            let message = SecretRedaction.redact(errorDescription(head.status, buffer), secrets: secrets)
             attempt.failed(.httpStatus(head, message: message), clientHasOutput: events.hasEmittedDelta)
         case .success:
             if form == .eventStream {

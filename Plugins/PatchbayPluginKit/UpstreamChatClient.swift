@@ -11,8 +11,8 @@ public protocol UpstreamWireFormat: ChatWireFormat {
 public final class UpstreamChatClient<Format: UpstreamWireFormat>: Sendable {
     /// The wire format the plugin was configured with.
     public let format: Format
-    private let transport: HTTPTransport
-    private let log: HostLog
+    let transport: HTTPTransport
+    let log: HostLog
 
     /// Starts the transport (its thread is named `pb-<plugin>`, its User-Agent `patchbay-<plugin>/<version>`).
     public init(format: Format, plugin: String, version: String, log: HostLog) throws {

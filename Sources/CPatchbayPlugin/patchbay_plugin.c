@@ -19,5 +19,7 @@ static_assert(PATCHBAY_DESCRIPTOR_MIN_SIZE == 80, "descriptor 1.0 minimum change
 static_assert(offsetof(patchbay_plugin_descriptor, config_check) == 80, "descriptor layout moved");
 static_assert(offsetof(patchbay_plugin_descriptor, chat_pause) == 88, "descriptor 1.1 layout moved");
 static_assert(offsetof(patchbay_plugin_descriptor, chat_resume) == 96, "descriptor 1.1 layout moved");
-static_assert(sizeof(patchbay_plugin_descriptor) == 104, "descriptor 1.1 size changed");
+static_assert(offsetof(patchbay_plugin_descriptor, embed_start) == 104, "descriptor 1.3 layout moved");
+static_assert(sizeof(patchbay_plugin_descriptor) == 112, "descriptor 1.3 size changed");
+static_assert(PATCHBAY_EVENT_EMBEDDING == 5, "event kinds are numbered for good");
 #endif

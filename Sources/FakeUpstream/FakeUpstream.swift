@@ -8,7 +8,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// A fake AI provider upstream for tests and benchmarks: it speaks the OpenAI Chat Completions
-/// (`POST /v1/chat/completions`), OpenAI Responses (`POST /v1/responses`), Anthropic Messages
+/// (`POST /v1/chat/completions`), OpenAI embeddings (`POST /v1/embeddings`, see ``FakeEmbedding``),
+/// OpenAI Responses (`POST /v1/responses`), Anthropic Messages
 /// (`POST /v1/messages`) and Gemini (`POST /v1beta/models/{model}:generateContent` and
 /// `:streamGenerateContent?alt=sse`) wire formats,
 /// injects the faults a request's scenario asks for (see ``FakeScenario``), and records
@@ -64,6 +65,9 @@ public final class FakeUpstream: Sendable {
         }
         router.post("/v1/chat/completions") { request, context in
             try await self.handleOpenAI(request, context: context)
+        }
+        router.post("/v1/embeddings") { request, context in
+            try await self.handleEmbeddings(request, context: context)
         }
         router.post("/v1/responses") { request, context in
             try await self.handleResponses(request, context: context)

@@ -156,6 +156,14 @@ public struct ChatCallRequest: Sendable, Equatable, Decodable {
 public struct ChatCallRequestError: Error, Sendable, CustomStringConvertible {
     /// The member at fault.
     public let member: String
+    /// What is wrong with it, when more is known than "missing or of the wrong type".
+    public let detail: String?
 
-    public var description: String { "the request's \(member) is missing or of the wrong type" }
+    /// Creates the error.
+    public init(member: String, detail: String? = nil) {
+        self.member = member
+        self.detail = detail
+    }
+
+    public var description: String { "the request's \(member) \(detail ?? "is missing or of the wrong type")" }
 }

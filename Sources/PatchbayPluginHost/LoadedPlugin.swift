@@ -52,6 +52,21 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// Whether the plugin's calls can be paused while their client catches up (ABI 1.1).
     public var canPause: Bool { descriptor.chat_pause != nil }
 
+    /// Whether the plugin embeds text (ABI 1.3): its descriptor covers a non-NULL `embed_start`
+    /// (a shorter, older descriptor reads as NULL) AND its manifest lists `embeddings`.
+    public var canEmbed: Bool { embeddingInconsistency == nil && descriptor.embed_start != nil }
+
+    /// Why a plugin that has one half of embeddings (the function or the capability) but not the
+    /// other is never asked to embed; nil when it has both or neither.
+    public var embeddingInconsistency: String? {
+        let declares = manifest.capabilities.contains(PluginManifest.embeddingsCapability)
+        switch (descriptor.embed_start != nil, declares) {
+        case (true, false): return "it sets embed_start but its manifest does not list the \"embeddings\" capability"
+        case (false, true): return "its manifest lists \"embeddings\" but its descriptor has no embed_start"
+        default: return nil
+        }
+    }
+
     /// Whether the plugin can check settings without creating an instance.
     public var canCheckSettings: Bool { descriptor.config_check != nil }
 

@@ -95,12 +95,15 @@ public enum PluginEvent: Sendable, Equatable {
     case done(finishReason: String?, state: String? = nil)
     /// Terminal: the call failed.
     case failed(PluginFailure)
+    /// One input's vector, in an embedding call (ABI 1.3). A chat call never yields it: the host
+    /// drops (and logs) an EMBEDDING event a plugin sends in a chat call.
+    case embedding([Float])
 
     /// Whether this event ends the call.
     public var isTerminal: Bool {
         switch self {
         case .done, .failed: true
-        case .delta, .usage: false
+        case .delta, .usage, .embedding: false
         }
     }
 }

@@ -129,7 +129,12 @@ public struct PluginLoader: Sendable {
         guard let raw = entry(UInt16(Self.abiMajor), UInt16(Self.abiMinor)) else {
             return .failure(.entryRefused(path, hostMajor: Self.abiMajor, hostMinor: Self.abiMinor))
         }
-        return Self.validate(raw, path: path)
+        let result = Self.validate(raw, path: path)
+        if case .success(let plugin) = result, let problem = plugin.embeddingInconsistency {
+            // Loaded regardless: it still chats. It is only never asked to embed.
+            logger.warning("plugin \(plugin.name) will not embed: \(problem)", metadata: ["plugin.path": .string(path)])
+        }
+        return result
     }
 
     /// Checks a descriptor and copies it, never reading past the plugin's `struct_size`.

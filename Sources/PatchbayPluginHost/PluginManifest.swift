@@ -11,6 +11,8 @@ public struct PluginManifest: Sendable, Equatable, Codable {
 
     /// The capability of a plugin that keeps provider-side state (ABI 1.2).
     public static let stateCapability = "state"
+    /// The capability of a plugin that embeds text (ABI 1.3); it also sets `embed_start`.
+    public static let embeddingsCapability = "embeddings"
 
     /// Creates a manifest.
     public init(capabilities: [String], models: [String], description: String? = nil) {

@@ -30,9 +30,21 @@ extension ProviderInstance {
     ///     with `chat_pause` is paused until the reader has taken half; another plugin's call is
     ///     cancelled and ends with ``PluginFailure/Code/streamBufferFull``.
     public func startCall(requestJSON: String, bufferBytes: Int = ChatCall.defaultBufferBytes) throws(PluginCallError) -> ChatCall {
+        try startCall(requestJSON: requestJSON, bufferBytes: bufferBytes, kind: .chat)
+    }
+
+    /// Starts a chat call (`chat_start`) or an embedding call (`embed_start`, ABI 1.3): the same
+    /// life, the same bridge. An embedding call is never paused (its flow cannot pause) and is
+    /// started only for a plugin that ``LoadedPlugin/canEmbed``.
+    func startCall(requestJSON: String, bufferBytes: Int, kind: ChatCallBridge.Kind) throws(PluginCallError) -> ChatCall {
+        let start = switch kind {
+        case .chat: plugin.descriptor.chat_start
+        case .embedding: plugin.descriptor.embed_start
+        }
+        guard let start else { throw .startRefused(PATCHBAY_ERR_UNAVAILABLE, provider: provider) }
         let (events, continuation) = AsyncStream<PluginEvent>.makeStream()
-        let flow = StreamFlow(limit: bufferBytes, canPause: plugin.canPause)
-        let bridge = ChatCallBridge(instance: self, continuation: continuation, flow: flow)
+        let flow = StreamFlow(limit: bufferBytes, canPause: kind == .chat && plugin.canPause)
+        let bridge = ChatCallBridge(instance: self, continuation: continuation, flow: flow, kind: kind)
         continuation.onTermination = { termination in
             if case .cancelled = termination { bridge.cancel() }
         }
@@ -51,7 +63,7 @@ extension ProviderInstance {
                     on_event: chatEventCallback,
                     user_data: userData
                 )
-                return plugin.descriptor.chat_start(handle, &request, &call)
+                return start(handle, &request, &call)
             }
         }
         guard status == PATCHBAY_OK, let call else {
@@ -97,6 +109,9 @@ final class ChatCallBridge: Sendable {
         let pointer: OpaquePointer
     }
 
+    /// Which start function began the call: it decides which event kinds are expected.
+    enum Kind: Sendable { case chat, embedding }
+
     private struct State {
         var call: CallHandle?
         var startReturned = false
@@ -133,11 +148,13 @@ final class ChatCallBridge: Sendable {
     private let instance: ProviderInstance
     private let continuation: AsyncStream<PluginEvent>.Continuation
     private let state: Mutex<State>
+    private let kind: Kind
 
-    init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation, flow: StreamFlow) {
+    init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation, flow: StreamFlow, kind: Kind = .chat) {
         self.instance = instance
         self.continuation = continuation
         self.state = Mutex(State(flow: flow))
+        self.kind = kind
     }
 
     private var descriptor: patchbay_plugin_descriptor { instance.plugin.descriptor }
@@ -192,8 +209,12 @@ final class ChatCallBridge: Sendable {
         let event = pointer.pointee
         let bytes = UnsafeRawBufferPointer(start: event.data, count: event.data.map { _ in event.data_len } ?? 0)
         switch event.kind {
+        case PATCHBAY_EVENT_DELTA where kind == .embedding:
+            logger.debug("ignoring a DELTA event in an embedding call")
         case PATCHBAY_EVENT_DELTA:
             receiveDelta(bytes)
+        case PATCHBAY_EVENT_EMBEDDING:
+            receiveEmbedding(bytes)
         case PATCHBAY_EVENT_USAGE:
             guard let usage = try? JSONDecoder().decode(TokenUsage.self, from: Data(bytes)) else {
                 logger.warning("plugin sent a usage event that is not {input_tokens, output_tokens}")
@@ -211,6 +232,26 @@ final class ChatCallBridge: Sendable {
         default:
             logger.debug("ignoring plugin event of unknown kind \(event.kind)")
         }
+    }
+
+    /// Queues one vector of an embedding call (ABI 1.3): raw little-endian float32. A length that
+    /// is zero or not a multiple of 4 is queued as an empty vector, which the embedding's reader
+    /// refuses as malformed; the exact size goes to the log here.
+    private func receiveEmbedding(_ bytes: UnsafeRawBufferPointer) {
+        guard kind == .embedding else {
+            logger.warning("ignoring an EMBEDDING event in a chat call")
+            return
+        }
+        guard !state.withLock({ $0.terminal }) else { return }
+        guard !bytes.isEmpty, bytes.count % 4 == 0 else {
+            logger.error("plugin sent an EMBEDDING event of \(bytes.count) bytes, not a positive multiple of 4")
+            continuation.yield(.embedding([]))
+            return
+        }
+        let vector = (0..<bytes.count / 4).map { index in
+            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+        }
+        continuation.yield(.embedding(vector))
     }
 
     /// The DONE's `state` (ABI 1.2), if the plugin declared the capability and it is not too long.

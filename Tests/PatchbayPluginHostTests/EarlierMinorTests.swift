@@ -7,8 +7,9 @@ import Testing
 @testable import PatchbayPluginHost
 
 /// Plugins built against every earlier 1.x minor still load and chat in this host, and the host
-/// reads nothing of theirs that their minor did not have.
-@Suite("ABI 1.0 and 1.1 plugins in the ABI 1.2 host")
+/// reads nothing of theirs that their minor did not have; and the other way round, a plugin of
+/// this minor loads and chats in a host built against the frozen 1.0 header.
+@Suite("ABI 1.0, 1.1 and 1.2 plugins in the ABI 1.3 host, and 1.3 plugins in an ABI 1.0 host")
 struct EarlierMinorTests {
     private func instance(_ path: String, recorder: LogRecorder) throws -> ProviderInstance {
         let plugin = try PluginLoader(logger: recorder.logger()).load(path: path).get()
@@ -28,8 +29,8 @@ struct EarlierMinorTests {
         let directory = try TemporaryDirectory()
         let recorder = LogRecorder()
         let legacy = try instance(try await BrokenPluginCompiler.compileABI10(into: directory), recorder: recorder)
-        #expect(PluginLoader.abiMinor == 2)
-        #expect(legacy.plugin.abiMinor == 0 && !legacy.plugin.canPause && !legacy.plugin.keepsState)
+        #expect(PluginLoader.abiMinor == 3)
+        #expect(legacy.plugin.abiMinor == 0 && !legacy.plugin.canPause && !legacy.plugin.keepsState && !legacy.plugin.canEmbed)
         #expect(try await events(legacy, small) == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop")])
     }
 
@@ -38,12 +39,53 @@ struct EarlierMinorTests {
         let directory = try TemporaryDirectory()
         let recorder = LogRecorder()
         let legacy = try instance(try await BrokenPluginCompiler.compileABI11(into: directory), recorder: recorder)
-        #expect(legacy.plugin.abiMinor == 1 && legacy.plugin.canPause && !legacy.plugin.keepsState)
-        #expect(Int(legacy.plugin.descriptor.struct_size) == MemoryLayout<patchbay_plugin_descriptor>.size,
-                "1.2 appended nothing to the descriptor: a 1.1 descriptor is full size")
+        #expect(legacy.plugin.abiMinor == 1 && legacy.plugin.canPause && !legacy.plugin.keepsState && !legacy.plugin.canEmbed)
+        #expect(Int(legacy.plugin.descriptor.struct_size) == MemoryLayout<patchbay_plugin_descriptor>.offset(of: \.embed_start)!,
+                "a 1.1 descriptor ends where 1.3's embed_start begins")
         // It sends "state" without declaring the capability: the host keeps none of it.
         #expect(try await events(legacy, small) == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop", state: nil)])
         #expect(recorder.lines.contains { $0.message == "abi11: request had no state" })
+    }
+
+    @Test("a 1.2 plugin (descriptor ends at chat_resume) loads, chats, keeps its state, and cannot embed")
+    func abi12() async throws {
+        let directory = try TemporaryDirectory()
+        let recorder = LogRecorder()
+        let legacy = try instance(try await BrokenPluginCompiler.compileABI12(into: directory), recorder: recorder)
+        #expect(legacy.plugin.abiMinor == 2 && legacy.plugin.canPause && legacy.plugin.keepsState && !legacy.plugin.canEmbed)
+        #expect(legacy.plugin.descriptor.embed_start == nil)
+        #expect(try await events(legacy, small) == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop", state: "abi12-state")])
+        let refusal = await #expect(throws: EmbeddingError.self) { try await legacy.embed(model: "small", inputs: ["x"], requestID: "r") }
+        #expect(refusal?.code == .notSupported)
+    }
+
+    @Test("a 1.2 plugin that lists \"embeddings\" without embed_start loads and chats, is never asked to embed, and is logged")
+    func embeddingsClaimedWithoutFunction() async throws {
+        let directory = try TemporaryDirectory()
+        let recorder = LogRecorder()
+        let legacy = try instance(try await BrokenPluginCompiler.compileABI12(
+            into: directory, flags: ["-DCLAIMS_EMBEDDINGS"], name: "libclaims.so"), recorder: recorder)
+        #expect(!legacy.plugin.canEmbed)
+        #expect(recorder.lines.contains {
+            $0.level == .warning && $0.message == #"plugin abi12 will not embed: its manifest lists "embeddings" but its descriptor has no embed_start"#
+        })
+        #expect(try await events(legacy, small).count == 4)
+        let refusal = await #expect(throws: EmbeddingError.self) { try await legacy.embed(model: "small", inputs: ["x"], requestID: "r") }
+        #expect(refusal?.code == .notSupported && refusal?.message.contains("no embed_start") == true)
+    }
+
+    @Test("a 1.3 plugin loads and chats in a host built against the frozen 1.0 header, which reads only 1.0's members",
+          arguments: [#"{"delay_ms":0}"#, #"{"delay_ms":1}"#])
+    func newPluginInOldHost(settings: String) async throws {
+        let directory = try TemporaryDirectory()
+        let host = try await BrokenPluginCompiler.compileABI10Host(into: directory)
+        let run = try await ChildProcess.run(host, [TestPaths.builtPlugin("EchoProvider"), settings, "hello from the past"])
+        #expect(run.status == 0, "\(run.output)")
+        let size = MemoryLayout<patchbay_plugin_descriptor>.size
+        #expect(run.output.contains("plugin echo abi 1.\(PluginLoader.abiMinor) size \(size)"))
+        #expect(run.output.contains("text hello from the past\n"))
+        #expect(run.output.contains(#"terminal DONE {"finish_reason":"stop"}"#))
+        #expect(run.output.contains("unknown-kinds 0"))
     }
 
     @Test("a plugin that declares state has it kept up to PATCHBAY_STATE_MAX_BYTES; a longer one is refused and logged")

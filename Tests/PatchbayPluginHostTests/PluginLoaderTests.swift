@@ -15,8 +15,9 @@ struct PluginLoaderTests {
         #expect(echo.version == "1.0.0")
         #expect(echo.abiMajor == 1 && echo.abiMinor == PluginLoader.abiMinor)
         #expect(echo.canPause)
-        #expect(echo.manifest.models == ["echo-1"])
-        #expect(echo.manifest.capabilities == ["stream", "usage", "cancel"])
+        #expect(echo.manifest.models == ["echo-1", "echo-embed"])
+        #expect(echo.manifest.capabilities == ["stream", "usage", "cancel", "embeddings"])
+        #expect(echo.canEmbed)
         #expect(echo.canCheckSettings)
 
         let swift = try loader.load(path: TestPaths.builtPlugin("MinimalSwiftProvider")).get()

@@ -221,7 +221,7 @@ struct LiveReloadTests {
         let compile = try await ChildProcess.run(ProcessInfo.processInfo.environment["CC"] ?? "cc", [
             "-shared", "-fPIC", "-std=gnu11", "-O1", "-pthread",
             "-DECHO_PLUGIN_VERSION=\"\(version)\"", "-I", "\(TestPaths.repositoryRoot)/Sources/CPatchbayPlugin/include", "-I", source,
-            "\(source)/EchoProvider.c", "\(source)/EchoJSON.c", "-o", output,
+            "\(source)/EchoProvider.c", "\(source)/EchoJSON.c", "\(source)/EchoEmbedding.c", "-o", output,
         ])
         try #require(compile.status == 0, "cc failed: \(compile.output)")
         return output

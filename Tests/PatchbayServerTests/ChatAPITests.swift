@@ -212,9 +212,9 @@ struct ChatAPITests {
             let providersBody = try await client.execute(uri: "/api/providers", method: .get)
             let providersJSON = try #require(try JSONSerialization.jsonObject(with: Data(buffer: providersBody.body)) as? [String: Any])
             let echo = try #require((providersJSON["plugins"] as? [[String: Any]])?.first)
-            #expect(echo["capabilities"] as? [String] == ["stream", "usage", "cancel"])
-            #expect(echo["models"] as? [String] == ["echo-1"])
-            #expect(echo["abi"] as? String == "1.2")
+            #expect(echo["capabilities"] as? [String] == ["stream", "usage", "cancel", "embeddings"])
+            #expect(echo["models"] as? [String] == ["echo-1", "echo-embed"])
+            #expect(echo["abi"] as? String == "1.3")
 
             let assistants = try await client.execute(uri: "/api/assistants", method: .get)
             let assistantsJSON = try #require(try JSONSerialization.jsonObject(with: Data(buffer: assistants.body)) as? [String: Any])

@@ -1,7 +1,14 @@
 /*
- * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.2.
+ * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.3.
  *
  * CHANGELOG
+ *  1.3  Embeddings: optional `embed_start` appended to the descriptor, and a new event kind
+ *       PATCHBAY_EVENT_EMBEDDING (one float32 vector per input string, raw little-endian bytes).
+ *       An embedding call has the life of a chat call (async, exactly one terminal event,
+ *       `chat_cancel`, `chat_release` on the same handle type). A plugin that implements it also
+ *       lists "embeddings" in its manifest's capabilities; the host embeds through a plugin only
+ *       when both are there (see EMBEDDINGS below). 1.0–1.2 plugins are unaffected: their
+ *       descriptors are shorter, so the host reads `embed_start` as NULL.
  *  1.2  Provider-side state per conversation (JSON only; no struct changes). A plugin that
  *       declares the manifest capability "state" may put `"state": <string>` (opaque to the host,
  *       at most PATCHBAY_STATE_MAX_BYTES) in its DONE event; the host stores it with the
@@ -60,6 +67,7 @@
  *    terminal event. It never blocks on network I/O. It may deliver the terminal event itself,
  *    on the calling thread, before it returns.
  *  - The plugin never touches `on_event`/`user_data` after the terminal event's callback returns.
+ *  - 1.3: an embedding call (`embed_start`) lives by exactly these rules too; see EMBEDDINGS.
  *  - 1.1: the host may call `chat_pause` when its queue for the call is full, and `chat_resume`
  *    once its client has caught up. A paused call keeps its upstream connection but reads no
  *    more from it (so the upstream's writes slow down) and emits no events until resumed —
@@ -95,7 +103,7 @@ extern "C" {
 /** The ABI major version this header describes. A different major is a different ABI. */
 #define PATCHBAY_ABI_MAJOR 1
 /** The ABI minor version this header describes. Minor versions only append. */
-#define PATCHBAY_ABI_MINOR 2
+#define PATCHBAY_ABI_MINOR 3
 
 /** The longest `state` (ABI 1.2) the host stores, in bytes of UTF-8. */
 #define PATCHBAY_STATE_MAX_BYTES 4096
@@ -212,6 +220,17 @@ typedef int32_t patchbay_event_kind;
 #define PATCHBAY_EVENT_ERROR 4
 
 /**
+ * ABI 1.3, embedding calls only. One vector, for one input string: the call emits exactly one
+ * EMBEDDING event per string of the request's `input`, in input order, before its DONE.
+ * `data` is NOT JSON: it is the vector as raw IEEE-754 binary32 floats, little-endian, packed
+ * (no header, no padding); `data_len` is 4 × the vector's dimension. Every vector of one call
+ * has the same dimension (> 0). `data` need not be 4-byte aligned: the host copies it.
+ * The host ignores (and logs) this kind in a chat call, and refuses an embedding call whose
+ * vectors are missing, extra, of differing dimensions or of a length not a multiple of 4.
+ */
+#define PATCHBAY_EVENT_EMBEDDING 5
+
+/**
  * One event of a chat call.
  * OWNERSHIP: the struct and `data` are owned by the plugin and borrowed by the host for the
  *            duration of the `on_event` call only; the host copies what it keeps.
@@ -223,7 +242,8 @@ typedef struct patchbay_event {
 
     /** One of PATCHBAY_EVENT_*. The host ignores (and logs) kinds it does not know. */
     patchbay_event_kind kind;
-    /** UTF-8 bytes: raw text for DELTA, JSON for every other kind. Not NUL-terminated. */
+    /** Raw UTF-8 text for DELTA, raw little-endian float32 for EMBEDDING (1.3), JSON for every
+     *  other kind. Not NUL-terminated. */
     const char *data;
     /** Length of `data` in bytes. */
     size_t data_len;
@@ -278,6 +298,23 @@ typedef void (*patchbay_event_fn)(void *user_data, const patchbay_event *event);
  *    what the provider does not already have (the messages after the last "assistant" one), and
  *    must fall back to the full `messages` when the upstream refuses the state (expired,
  *    unknown): it then emits the new state in its DONE as usual.
+ *
+ * EMBEDDINGS (1.3): `embed_start` takes this same struct, with an embedding request JSON:
+ *   {
+ *     "request_id": <string>,                // the host's request id, for logs
+ *     "model":      <string>,                // the upstream embedding model name
+ *     "input":      [<string>, ...]          // one or more texts, each a JSON string
+ *   }
+ *  - The call emits one EMBEDDING event per `input` string, in input order, then DONE `{}` (its
+ *    members, if any, are ignored); or ERROR with the codes above, and then the host discards
+ *    any vectors already sent. USAGE `{"input_tokens": N, "output_tokens": 0}` is optional.
+ *  - An empty `input`, or an element that is not a string, is refused: `embed_start` returns
+ *    PATCHBAY_ERR_INVALID_ARGUMENT (no event), or the call ends with ERROR "INVALID_REQUEST".
+ *  - The host never pauses an embedding call (vectors are not streamed to a client):
+ *    `chat_pause`/`chat_resume` are never called on its handle.
+ *  - A plugin with `embed_start` also lists "embeddings" in its manifest's `capabilities`, and
+ *    names its embedding models in `models`. The host requires both: a plugin with only one of
+ *    them is loaded, but never asked to embed (the host logs the inconsistency).
  */
 typedef struct patchbay_chat_request {
     uint32_t struct_size;
@@ -422,6 +459,27 @@ typedef struct patchbay_plugin_descriptor {
      * for one call one at a time, never concurrently with each other.
      */
     void (*chat_resume)(patchbay_call *call);
+
+    /* ---- 1.3: embeddings ---- */
+
+    /**
+     * OPTIONAL (1.3): start an embedding call (see EMBEDDINGS, above `patchbay_chat_request`).
+     * Returns at once: it must not wait for the network.
+     * THREAD: [any-thread] — many calls (chat and embedding) may start concurrently.
+     * OWNERSHIP: as for `chat_start`: `request` and its `json` are borrowed for this call only;
+     *   `user_data` stays valid until the terminal event has been delivered; `*out_call` is owned
+     *   by the plugin until the host gives it back with `chat_release`.
+     * On PATCHBAY_OK: `*out_call` is set, and the call lives exactly as a chat call does: events
+     *   (EMBEDDING, USAGE) from any thread, never concurrently, perhaps before this returns;
+     *   exactly one terminal event (DONE or ERROR, "CANCELLED" after a cancel), nothing after
+     *   it; `chat_cancel` any time (idempotent); `chat_release` exactly once at the end.
+     *   Never `chat_pause`/`chat_resume`.
+     * Otherwise: no event is emitted, `*out_call` is untouched.
+     * The host calls it only when the manifest also lists the "embeddings" capability.
+     */
+    patchbay_status (*embed_start)(patchbay_instance *instance,
+                                   const patchbay_chat_request *request,
+                                   patchbay_call **out_call);
 } patchbay_plugin_descriptor;
 
 /** The smallest descriptor a 1.x host accepts: every member up to and including chat_release. */

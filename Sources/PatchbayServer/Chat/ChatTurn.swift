@@ -36,6 +36,10 @@ public final class ChatTurn: Sendable {
                 return .delta(text)
             case .usage:
                 continue
+            case .embedding:
+                // The host's bridge never yields one in a chat call; a plugin's stray one is dropped there.
+                finishing.logger.debug("ignoring an embedding event in a chat turn")
+                continue
             case .done(let finishReason, let state):
                 // A state means something to the client only when the conversation keeps it.
                 let threadID = finishing.conversation == nil ? nil : state

@@ -39,6 +39,7 @@ final class ReplyRecord: Sendable {
                 state.finished = true
                 state.providerState = providerState
             case .failed(let failure): state.failure = failure
+            case .embedding: break  // not part of a chat reply (see ChatTurn.next)
             }
         }
     }

@@ -152,7 +152,8 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<patchbay_plugin
         chat_release: release,
         config_check: nil,
         chat_pause: nil,
-        chat_resume: nil
+        chat_resume: nil,
+        embed_start: nil
     ))
     return pointer
 }()
