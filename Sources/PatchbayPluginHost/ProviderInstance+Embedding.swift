@@ -110,7 +110,8 @@ public struct EmbeddingError: Error, Sendable, CustomStringConvertible {
               failure: failure, underlying: nil)
     }
 
-    static func malformed(_ message: String) -> Self {
+    /// A reply that broke the EMBEDDING rules (or a caller's own check of it).
+    public static func malformed(_ message: String) -> Self {
         .init(code: .malformed, message: message, failure: nil, underlying: nil)
     }
 

@@ -105,7 +105,7 @@ struct ConfigurationErrorTests {
                 temprature: 0.7
             """)
         #expect(errorDescriptions(text) == [
-            "providers.yaml:7:5: unknown key 'temprature' in assistant 'default' (did you mean 'temperature'?); known keys: name, description, provider, model, targets, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits, aliases, client_parameters"
+            "providers.yaml:7:5: unknown key 'temprature' in assistant 'default' (did you mean 'temperature'?); known keys: name, description, provider, model, targets, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits, aliases, client_parameters, cache"
         ])
         #expect(errors(text).first?.kind == .unknownKey)
     }
@@ -363,7 +363,7 @@ struct ConfigurationErrorTests {
             "providers.yaml:6:19: provider 'openai': organization: '${' has no closing '}'; expected ${NAME} or ${NAME:-default}, NAME being letters, digits and underscores, not starting with a digit",
             "providers.yaml:7:5: provider 'openai': key 'provider_name' is reserved; it is set to the provider's name",
             "providers.yaml:8:20: provider 'openai': limits.rate must be a finite number (JSON has no infinity or NaN), found number .inf",
-            "providers.yaml:10:56: unknown key 'temprature' in assistant 'demo' (did you mean 'temperature'?); known keys: name, description, provider, model, targets, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits, aliases, client_parameters",
+            "providers.yaml:10:56: unknown key 'temprature' in assistant 'demo' (did you mean 'temperature'?); known keys: name, description, provider, model, targets, temperature, max_tokens, top_p, system_prompt, max_conversation_length, conversation_timeout, limits, aliases, client_parameters, cache",
         ])
         #expect(!found.joined().contains(secret))
     }

@@ -159,7 +159,26 @@ public struct RouteTable: Sendable {
             guard targets.count == assistant.targets.count, let provider = providers.first(where: { $0.name == assistant.provider }) else { return nil }
             return AssistantRoute(assistant: assistant, provider: provider, targets: targets)
         }
+        problems += embedderProblems(configuration.assistants, providers: providers, logger: logger)
         return RouteTable(configuration: configuration, catalog: catalog, providers: providers, assistants: assistants, problems: problems)
+    }
+
+    /// A semantic cache whose embedder's plugin cannot embed (it predates ABI 1.3, or does not
+    /// offer it) is a mistake in the file: the assistant still answers, with its exact cache only.
+    private static func embedderProblems(_ assistants: [AssistantSettings], providers: [ProviderRoute], logger: Logger) -> [ConfigurationError] {
+        assistants.compactMap { assistant in
+            guard let semantic = assistant.cache?.semantic,
+                  let provider = providers.first(where: { $0.name == semantic.embedder }),
+                  let plugin = provider.plugin, !plugin.canEmbed
+            else { return nil }
+            let problem = ConfigurationError(
+                location: semantic.location,
+                message: "assistant '\(assistant.id)': cache.semantic.embedder '\(semantic.embedder)' uses plugin '\(plugin.name)', "
+                    + "which cannot embed (it needs ABI 1.3 embed_start and the \"embeddings\" capability); the semantic cache is off"
+            )
+            logger.error("semantic cache not available: \(problem)", metadata: ["assistant": .string(assistant.id)])
+            return problem
+        }
     }
 
     /// The route of a provider whose plugin is loaded and whose variables are set: its settings

@@ -14,11 +14,12 @@ public final class ChatTurn: Sendable {
     public let metadata: TurnMetadata
     private let events: PluginEventReader
     private let record: ReplyRecord
-    private let ending: CallEnding
+    /// The provider call's end; nil for a turn the cache answered.
+    private let ending: CallEnding?
     private let finishing: TurnFinishing
     private let finished = Atomic(false)
 
-    init(metadata: TurnMetadata, events: PluginEventReader, record: ReplyRecord, ending: CallEnding, finishing: TurnFinishing) {
+    init(metadata: TurnMetadata, events: PluginEventReader, record: ReplyRecord, ending: CallEnding?, finishing: TurnFinishing) {
         self.metadata = metadata
         self.events = events
         self.record = record
@@ -47,7 +48,7 @@ public final class ChatTurn: Sendable {
             case .failed(let failure):
                 // Cancelled because the client went away (not by a shutdown): nothing more to say,
                 // and the reply is stored as cancelled.
-                if failure.code == .cancelled && !ending.wasInterrupted { return nil }
+                if failure.code == .cancelled && !wasInterrupted { return nil }
                 let error = clientError(for: failure)
                 record.fail(error.code)
                 return .failed(error)
@@ -67,7 +68,8 @@ public final class ChatTurn: Sendable {
             case .failed(let error): outcome = .failure(error); break reading
             }
         }
-        finishing.requestLog.addUpstreamTime(record.sinceFirstEvent)
+        // A replayed reply's time is Patchbay's own.
+        if ending != nil { finishing.requestLog.addUpstreamTime(record.sinceFirstEvent) }
         await finish()
         return TurnReply(text: record.text, summary: try outcome.get())
     }
@@ -77,7 +79,7 @@ public final class ChatTurn: Sendable {
     /// fills the access-log line. Later calls do nothing.
     public func finish() async {
         guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        ending.callEnded()
+        ending?.callEnded()
         await finishing.finish(record, answeredBy: metadata)
     }
 
@@ -90,14 +92,14 @@ public final class ChatTurn: Sendable {
 
     /// Ends the provider call alone (counted, told to the routing), leaving the turn open: the
     /// turn tries another target after a call that failed before any text.
-    func endCall() { ending.callEnded() }
+    func endCall() { ending?.callEnded() }
 
     /// Whether the server stopped the call (a shutdown past its grace period).
-    var wasInterrupted: Bool { ending.wasInterrupted }
+    var wasInterrupted: Bool { ending?.wasInterrupted ?? false }
 
     /// Logs the plugin's own words and returns what the client may see.
     func clientError(for failure: PluginFailure) -> TurnError {
-        if ending.wasInterrupted {
+        if wasInterrupted {
             return TurnError(.shuttingDown, "The server is restarting. Please send your message again in a moment.")
         }
         if failure.code == .streamBufferFull {

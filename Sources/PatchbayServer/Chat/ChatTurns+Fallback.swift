@@ -64,8 +64,8 @@ extension ChatTurns {
         let target = attempt.target
         let metadata = TurnMetadata(requestID: caller.requestID, assistant: route.assistant.id, provider: target.provider.name,
                                     model: target.target.model, conversationID: conversation?.conversationID,
-                                    contextWasReset: conversation?.contextWasReset ?? false)
-        let record = ReplyRecord(keepsText: conversation != nil || !request.stream)
+                                    contextWasReset: conversation?.contextWasReset ?? false, cache: finishing.cacheReport)
+        let record = ReplyRecord(keepsText: conversation != nil || !request.stream, keepsDeltas: finishing.cache != nil)
         let parameters = request.parameters.applied(to: route.assistant.answering(with: target.target), logger: logger)
         let instance = attempt.key.instance
         // ABI 1.2: a conversation's state goes back only to a plugin that keeps one, of the provider that produced it.

@@ -19,16 +19,19 @@ public struct ChatTurns: Sendable {
     let routing: RoutingHealth
     /// Uniformly random 64-bit numbers, for the weighted choice of a target (tests seed it).
     let random: @Sendable () -> UInt64
+    /// Replies kept for assistants with a `cache:`.
+    let cache: ResponseCache
 
     /// Creates the service.
     public init(store: (any ConversationStore)?, limiter: RateLimiter, metrics: PatchbayMetrics, activeCalls: ActiveCalls,
-                routing: RoutingHealth, random: @escaping @Sendable () -> UInt64) {
+                routing: RoutingHealth, random: @escaping @Sendable () -> UInt64, cache: ResponseCache) {
         self.store = store
         self.limiter = limiter
         self.metrics = metrics
         self.activeCalls = activeCalls
         self.routing = routing
         self.random = random
+        self.cache = cache
     }
 
     /// Admits a turn, records the user's message, then calls the assistant's targets until one
@@ -59,10 +62,17 @@ public struct ChatTurns: Sendable {
             }
         }
         if let id = conversation?.conversationID { caller.requestLog.set("conversation.id", .string(id)) }
+        let lookup = await lookUpCache(request, route: route, conversation: conversation, caller: caller, settings: settings, logger: logger)
+        var fill: CacheFill? = nil
+        if case .miss(let miss) = lookup { fill = miss }
         if admission.slot != nil { metrics.streamOpened(true) }
         let finishing = TurnFinishing(conversation: conversation, limiter: limiter, checks: admission.checks,
                                       onStoreFailure: settings.configuration.limitStore.onFailure, slot: admission.slot,
-                                      metrics: metrics, requestLog: caller.requestLog, logger: logger)
+                                      metrics: metrics, requestLog: caller.requestLog, logger: logger,
+                                      cache: fill.map { (cache, $0) })
+        if case .hit(let reply, let report) = lookup {
+            return replay(reply, report: report, request: request, route: route, conversation: conversation, finishing: finishing, caller: caller)
+        }
         return try await firstAnswer(request, route: route, conversation: conversation, finishing: finishing, caller: caller,
                                      settings: settings, logger: logger)
     }

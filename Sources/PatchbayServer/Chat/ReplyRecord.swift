@@ -7,8 +7,10 @@ import Synchronization
 final class ReplyRecord: Sendable {
     private struct State {
         var text = ""
+        var deltas: [String] = []
         var usage: TokenUsage?
         var finished = false
+        var finishReason: String?
         var providerState: String?
         var errorCode: TurnError.Code?
         var failure: PluginFailure?
@@ -23,9 +25,12 @@ final class ReplyRecord: Sendable {
     /// read it. A stateless stream keeps none, so a client that reads slowly costs the server
     /// its bounded queue (`server.stream_buffer_bytes`), not the reply so far.
     private let keepsText: Bool
+    /// Whether the deltas are kept as they came (a reply the cache will keep).
+    private let keepsDeltas: Bool
 
-    init(keepsText: Bool) {
-        self.keepsText = keepsText
+    init(keepsText: Bool, keepsDeltas: Bool = false) {
+        self.keepsText = keepsText || keepsDeltas
+        self.keepsDeltas = keepsDeltas
     }
 
     func observe(_ event: PluginEvent) {
@@ -34,9 +39,11 @@ final class ReplyRecord: Sendable {
             case .delta(let text):
                 if state.firstTextAt == nil { state.firstTextAt = .now }
                 if keepsText { state.text += text }
+                if keepsDeltas { state.deltas.append(text) }
             case .usage(let usage): state.usage = usage
-            case .done(_, let providerState):
+            case .done(let finishReason, let providerState):
                 state.finished = true
+                state.finishReason = finishReason
                 state.providerState = providerState
             case .failed(let failure): state.failure = failure
             case .embedding: break  // not part of a chat reply (see ChatTurn.next)
@@ -61,6 +68,10 @@ final class ReplyRecord: Sendable {
     /// How long the first text took to arrive, if any did.
     var timeToFirstText: Duration? { state.withLock { $0.firstTextAt.map { startedAt.duration(to: $0) } } }
     var usage: TokenUsage? { state.withLock { $0.usage } }
+    /// The deltas as they came, when kept for the cache.
+    var deltas: [String] { state.withLock { $0.deltas } }
+    /// Why the reply ended, as its DONE said.
+    var finishReason: String? { state.withLock { $0.finishReason } }
     /// The provider-side state the call's DONE carried (ABI 1.2), if any.
     var providerState: String? { state.withLock { $0.providerState } }
     /// What the call's end says for routing.
@@ -130,11 +141,18 @@ final class CallEnding: Sendable {
 /// is what we want when the response is abandoned, and must not happen in between.
 final class PluginEventReader: @unchecked Sendable {
     // @unchecked: used by one task at a time — the turn's start, then the door.
-    private var iterator: PluginEventStream.AsyncIterator
+    private var iterator: PluginEventStream.AsyncIterator?
+    /// The events of a cached reply, replayed instead of a plugin's.
+    private var replayed: IndexingIterator<[PluginEvent]>?
     private var peeked: PluginEvent??
 
     init(_ events: PluginEventStream) {
         self.iterator = events.makeAsyncIterator()
+    }
+
+    /// A reader of events already known (a cached reply).
+    init(replaying events: [PluginEvent]) {
+        self.replayed = events.makeIterator()
     }
 
     /// The next event, the peeked one first; nil once the stream has ended.
@@ -143,7 +161,8 @@ final class PluginEventReader: @unchecked Sendable {
             self.peeked = nil
             return peeked
         }
-        return await iterator.next(isolation: nil)
+        if replayed != nil { return replayed!.next() }
+        return await iterator?.next(isolation: nil)
     }
 
     /// The next event that is not a usage report, left in place for `next`; usage reports before

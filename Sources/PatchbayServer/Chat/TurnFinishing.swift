@@ -18,6 +18,11 @@ struct TurnFinishing: Sendable {
     let metrics: PatchbayMetrics
     let requestLog: RequestLogRecord
     let logger: Logger
+    /// The cache, and the miss this turn fills when its reply completes.
+    let cache: (ResponseCache, CacheFill)?
+
+    /// What the door tells its client about the cache.
+    var cacheReport: CacheReport { cache?.1.report ?? .bypass }
 
     /// Finishes the turn whose last call (the one that answered, or the last that failed) is `record`, to the target `metadata` names.
     func finish(_ record: ReplyRecord, answeredBy metadata: TurnMetadata) async {
@@ -29,6 +34,11 @@ struct TurnFinishing: Sendable {
         // the stored conversation, so it is dropped and the next turn sends the whole context.
         let state = outcome.status == .complete ? record.providerState.map { ProviderState(provider: metadata.provider, value: $0) } : nil
         await conversation?.keepProviderState(state, logger: logger)
+        // Only a complete reply with text is kept: never an error, a cancelled or an empty one.
+        if let (cache, fill) = self.cache, outcome.status == .complete, !record.deltas.isEmpty {
+            cache.store(CachedReply(deltas: record.deltas, finishReason: record.finishReason, provider: metadata.provider,
+                                    model: metadata.model, prompt: fill.key.prompt), for: fill)
+        }
         await limiter.record(usage, under: checks, onStoreFailure: onStoreFailure, logger: logger)
         if let slot {
             slot.release()

@@ -19,6 +19,9 @@ public struct TurnRequest: Sendable, Equatable {
     /// Whether `assistant` is only a client's hint (seed 004's `model`): one that names no
     /// assistant is ignored and `default` answers, instead of a 404.
     public var assistantIsHint = false
+    /// Whether the client asked not to be answered from the cache (`Cache-Control: no-cache`):
+    /// the provider answers and its reply is not kept.
+    public var bypassesCache = false
 
     /// Creates a request.
     /// - Parameter assistant: an assistant's id, or one of its aliases.
@@ -48,6 +51,8 @@ public struct TurnCaller: Sendable {
     public var logger: Logger
     /// The access-log line's fields; the turn adds assistant, provider, model, tokens and outcome.
     public let requestLog: RequestLogRecord
+    /// Whether this is the operator warming the cache: the reply is kept for every caller.
+    var warmsCache = false
 
     /// Creates a caller.
     public init(key: AuthenticatedKey?, record: CallerRecord, requestID: String, logger: Logger, requestLog: RequestLogRecord) {
@@ -73,4 +78,6 @@ public struct TurnMetadata: Sendable, Equatable {
     public var conversationID: String?
     /// Whether inactivity reset the conversation's context before this turn.
     public var contextWasReset: Bool
+    /// How the cache lookup came out (BYPASS when the assistant has no cache).
+    public var cache: CacheReport = .bypass
 }

@@ -136,3 +136,24 @@ public final class PatchbayMetrics: Sendable {
         Counter(label: "patchbay_config_reloads_total", dimensions: [("result", result)], factory: factory).increment()
     }
 }
+
+extension PatchbayMetrics {
+    /// A cache lookup's result: `hit`, `semantic_hit`, `miss` or `bypass`.
+    func cacheLookedUp(assistant: String, result: String) {
+        Counter(label: "patchbay_cache_lookups_total", dimensions: [("assistant", assistant), ("result", result)], factory: factory).increment()
+    }
+
+    /// An assistant's cache after an insert or a clear: its size, and the entries evicted to make room.
+    func cacheStored(assistant: String, entries: Int, bytes: Int, evictions: Int) {
+        let dimensions = [("assistant", assistant)]
+        Meter(label: "patchbay_cache_entries", dimensions: dimensions, factory: factory).set(entries)
+        Meter(label: "patchbay_cache_bytes", dimensions: dimensions, factory: factory).set(bytes)
+        let evicted = Counter(label: "patchbay_cache_evictions_total", dimensions: dimensions, factory: factory)
+        if evictions > 0 { evicted.increment(by: evictions) }
+    }
+
+    /// The embedder failed, so a lookup went without the semantic cache.
+    func cacheEmbeddingFailed(assistant: String) {
+        Counter(label: "patchbay_cache_embedding_failures_total", dimensions: [("assistant", assistant)], factory: factory).increment()
+    }
+}
