@@ -22,7 +22,10 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
                               certificates: try? tls?.get(), logger: logger)
     }
     let limiter = RateLimiter(store: options.rateLimitStore, metrics: metrics, now: options.clock)
-    let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls, routing: routing, random: options.random)
+    let cache = ResponseCache(metrics: metrics, now: options.clock)
+    let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls, routing: routing, random: options.random,
+                          cache: cache)
+    let warmer = CacheWarmer(turns: turns, settings: settings, logger: logger)
     let shared = SharedMiddleware(settings: settings, limiter: limiter, metrics: metrics,
                                   auth: AuthMiddleware(failures: AuthFailureLimiter(metrics: metrics)))
     let operations = OperationsController(metrics: metrics, reloader: reloader)
@@ -32,7 +35,8 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         conversations: ConversationController(store: options.store),
         operations: startup.admin.onPublicPort ? operations : nil,
         webSocket: WebSocketController(turns: turns, limiter: limiter, metrics: metrics, settings: settings,
-                                       maxMessageBytes: startup.webSocketMaxMessageBytes)
+                                       maxMessageBytes: startup.webSocketMaxMessageBytes),
+        cache: CacheController(cache: cache, warmer: warmer)
     )
     let adminRouter = buildAdminRouter(shared: shared, operations: operations)
     let announcement = ListenerAnnouncement(onServerRunning: options.onServerRunning, onAdminRunning: options.onAdminRunning, logger: logger)
@@ -58,7 +62,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
         tls: tls, limiter: limiter, storeService: options.store as? any Service, limitStoreService: options.rateLimitStore as? any Service,
         watchesFiles: options.reloading?.watch ?? false,
-        trimsHeap: options.trimsHeap, logger: logger
+        trimsHeap: options.trimsHeap, cacheWarmer: warmer, logger: logger
     )
 }
 

@@ -112,6 +112,8 @@ public struct PatchbayApplication: Sendable {
     let limitStoreService: (any Service)?
     let watchesFiles: Bool
     let trimsHeap: Bool
+    /// Runs the cache's warm prompts in the background.
+    let cacheWarmer: CacheWarmer
     let logger: Logger
 
     /// Serves on both listeners until one of `gracefulShutdownSignals` arrives, then drains: no new connections,
@@ -134,6 +136,7 @@ public struct PatchbayApplication: Sendable {
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))
         }
         if trimsHeap { services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, logger: logger))) }
+        services.append(.init(service: cacheWarmer))
         services.append(.init(service: admin))
         // Last, so that it is the first told to shut down: it stops accepting at once.
         services.append(.init(service: DrainingServer(app: http, activeCalls: activeCalls,

@@ -38,7 +38,7 @@ struct SharedMiddleware: Sendable {
 /// - `/`, `/widget`, `/chat`, `/docs`: the strict Content-Security-Policy of the pages the host serves.
 func buildRouter(
     shared: SharedMiddleware, limiter: RateLimiter, turns: ChatTurns, info: InfoController, conversations: ConversationController,
-    operations: OperationsController?, webSocket: WebSocketController
+    operations: OperationsController?, webSocket: WebSocketController, cache: CacheController
 ) -> Router<PatchbayRequestContext> {
     let router = Router(context: PatchbayRequestContext.self)
     shared.add(to: router)
@@ -46,7 +46,9 @@ func buildRouter(
 
     // Seed 004's API: its own error shape, outside /api's (whose errors are the widget API's).
     let auth = shared.auth
-    APIv1Controller(turns: turns).addRoutes(to: router.group("api/v1").add(middleware: DoorErrorMiddleware<APIv1Error>()).add(middleware: auth))
+    let v1 = router.group("api/v1").add(middleware: DoorErrorMiddleware<APIv1Error>()).add(middleware: auth)
+    APIv1Controller(turns: turns).addRoutes(to: v1)
+    cache.addRoutes(to: v1)
     let api = router.group("api").add(middleware: auth)
     ChatController(turns: turns).addRoutes(to: api)
     conversations.addRoutes(to: api)

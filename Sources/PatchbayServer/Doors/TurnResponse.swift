@@ -22,8 +22,11 @@ extension ChatTurns {
     func respond<Encoder: TurnEventEncoder>(
         to turnRequest: TurnRequest, request: Request, context: PatchbayRequestContext, encoder: (TurnMetadata) -> Encoder
     ) async throws(TurnError) -> Response {
+        var turnRequest = turnRequest
+        turnRequest.bypassesCache = request.headers[values: .cacheControl].contains(where: Self.forbidsCachedReply)
         let turn = try await start(turnRequest, caller: context.turnCaller, settings: context.settings)
         var headers: HTTPFields = [:]
+        headers[.xCacheStatus] = turn.metadata.cache.status.rawValue
         if let id = turn.metadata.conversationID { headers[.xConversationID] = id }
         headers[.xPatchbayProvider] = turn.metadata.provider
         headers[.xPatchbayModel] = turn.metadata.model
@@ -34,6 +37,21 @@ extension ChatTurns {
         }
         return TurnEventStream.response(turn, request: request, channel: context.channel, headers: headers, logger: context.logger, encoder: encoder)
     }
+}
+
+extension ChatTurns {
+    /// Whether a `Cache-Control` value says `no-cache` or `no-store` (any case, among other directives).
+    static func forbidsCachedReply(_ value: String) -> Bool {
+        value.split(separator: ",").contains { directive in
+            let name = directive.split(separator: "=").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            return name == "no-cache" || name == "no-store"
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Cache-Status`: HIT, MISS or BYPASS, as seed 004 sends it.
+    static let xCacheStatus = Self("X-Cache-Status")!
 }
 
 /// The response of a streamed turn, shared by every streaming door.

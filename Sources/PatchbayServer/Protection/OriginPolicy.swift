@@ -8,11 +8,11 @@ import Hummingbird
 /// page) are not cross-origin and pass.
 enum OriginPolicy {
     static let allowedMethods = "GET, POST, DELETE, OPTIONS"
-    static let allowedHeaders = "Content-Type, Authorization, X-API-Key, X-Request-ID"
+    static let allowedHeaders = "Content-Type, Authorization, X-API-Key, X-Request-ID, Cache-Control"
     /// What a widget may read from a response besides the safelisted headers.
     static let exposedHeaders =
         "X-Request-ID, X-Conversation-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Process-Time, "
-        + "X-Patchbay-Provider, X-Patchbay-Model"
+        + "X-Patchbay-Provider, X-Patchbay-Model, X-Cache-Status"
 
     private static let hostField = HTTPField.Name("Host")!
 

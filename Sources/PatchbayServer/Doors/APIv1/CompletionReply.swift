@@ -34,8 +34,11 @@ struct CompletionReply: TurnEventEncoder {
     func wholeReply(_ reply: TurnReply) -> ByteBuffer {
         ByteBuffer(string: #"{"response":"# + JSONText.string(reply.text) + #","model":"# + JSONText.string(metadata.model)
             + #","request_id":"# + JSONText.string(metadata.requestID) + #","timestamp":""# + Date().iso8601Seconds
-            + #"","cached":false,"usage":"# + OpenAIChunks.usage(reply.summary.usage) + "}")
+            + #"","cached":\#(cache.status == .hit),"cache_key":"# + JSONText.stringOrNull(cache.key)
+            + #","similarity_score":\#(cache.similarity.map { "\($0)" } ?? "null"),"usage":"# + OpenAIChunks.usage(reply.summary.usage) + "}")
     }
+
+    private var cache: CacheReport { metadata.cache }
 
     private func frame(_ json: String) -> ByteBuffer {
         ByteBuffer(string: "data: " + json + "\n\n")

@@ -53,7 +53,8 @@ struct WebSocketChatRun: Sendable {
                 guard await replies.send(WebSocketReply.stream(id: id, chunk: chunk, index: index)) else { return }
                 index += 1
             case .finished(let summary):
-                await replies.send(WebSocketReply.complete(id: id, response: text, model: turn.metadata.model, usage: summary.usage))
+                await replies.send(WebSocketReply.complete(id: id, response: text, model: turn.metadata.model, usage: summary.usage,
+                                                            cached: turn.metadata.cache.status == .hit))
             case .failed(let error):
                 await replies.refuse(WebSocketRefusal(id: id, error))
             }

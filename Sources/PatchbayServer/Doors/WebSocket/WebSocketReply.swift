@@ -11,10 +11,10 @@ enum WebSocketReply {
             + #","index":\#(index),"finished":false}}"#
     }
 
-    /// `{type: "complete", id, data: {response, model, usage: {prompt_tokens, completion_tokens, total_tokens}, cached: false}}`.
-    static func complete(id: String, response: String, model: String, usage: TokenUsage?) -> String {
+    /// `{type: "complete", id, data: {response, model, usage: {prompt_tokens, completion_tokens, total_tokens}, cached}}`.
+    static func complete(id: String, response: String, model: String, usage: TokenUsage?, cached: Bool) -> String {
         #"{"type":"complete","id":"# + JSONText.string(id) + #","data":{"response":"# + JSONText.string(response)
-            + #","model":"# + JSONText.string(model) + #","usage":"# + OpenAIChunks.usage(usage) + #","cached":false}}"#
+            + #","model":"# + JSONText.string(model) + #","usage":"# + OpenAIChunks.usage(usage) + #","cached":\#(cached)}}"#
     }
 
     /// `{type: "error", id, data: {error, code}}`; `id` is null for a message that had none.
