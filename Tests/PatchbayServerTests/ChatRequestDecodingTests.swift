@@ -47,3 +47,20 @@ struct ChatRequestDecodingTests {
         #expect(widget.messages.map(\.role) == [.user, .assistant, .user])
     }
 }
+
+@Suite("Door members: whole numbers")
+struct DoorIntegerTests {
+    @Test("a whole number past Int reads as Int.max; a fraction, a string or one below the minimum is refused")
+    func hugeIntegers() throws {
+        func read(_ json: String) throws(TurnError) -> Int? {
+            try JSONRequestBody(ByteBuffer(string: #"{"n":\#(json)}"#)).integer("n", atLeast: 1)
+        }
+        #expect(try read("12") == 12)
+        #expect(try read("1e30") == Int.max)
+        #expect(try read("100000000000000000000000") == Int.max)
+        #expect(try read("null") == nil)
+        for bad in ["0", "2.5", "\"7\"", "-1e30", "1e30.5"] {
+            #expect(throws: TurnError.self, "\(bad)") { try read(bad) }
+        }
+    }
+}

@@ -63,17 +63,21 @@ struct WarmRequest {
         do throws(TurnError) {
             // An empty body asks for everything.
             let object = body.readableBytes == 0 ? JSONRequestBody(object: .object([])) : try JSONRequestBody(body)
-            patterns = try object.strings("patterns", limit: 1000)
-            models = try object.strings("models", limit: 1000)
-            // Any whole number from 1 up: a limit past what Int holds asks for everything.
-            if object.has("limit"), let number = object.object["limit"]?.double, number >= 1, number == number.rounded(.down) {
-                limit = number >= 9.2e18 ? Int.max : Int(number)
-            } else {
-                limit = try object.integer("limit", atLeast: 1) ?? Self.defaultLimit
-            }
+            patterns = try Self.names("patterns", in: object)
+            models = try Self.names("models", in: object)
+            limit = try object.integer("limit", atLeast: 1) ?? Self.defaultLimit
         } catch {
             throw APIError(error)
         }
+    }
+
+    /// A list of strings (null or absent: nil).
+    private static func names(_ key: String, in object: JSONRequestBody) throws(TurnError) -> [String]? {
+        guard object.has(key) else { return nil }
+        guard let list = object.object[key]?.array, case let names = list.compactMap(\.string), names.count == list.count else {
+            throw TurnError(.invalidRequest, "\(key) must be a list of strings.", field: key)
+        }
+        return names
     }
 
     /// The prompts asked for, in file order: every cached assistant's (or those `models` names,

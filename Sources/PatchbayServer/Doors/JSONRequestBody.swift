@@ -63,12 +63,15 @@ struct JSONRequestBody {
         return value
     }
 
+    /// A whole number of at least `minimum`; one past what `Int` holds (`1e30`) reads as `Int.max`,
+    /// since every such number only ever caps something.
     func integer(_ key: String, atLeast minimum: Int) throws(TurnError) -> Int? {
         guard has(key) else { return nil }
-        guard let integer = object[key]?.int, integer >= minimum else {
+        if let integer = object[key]?.int, integer >= minimum { return integer }
+        guard let number = object[key]?.double, number >= 9.2e18, number == number.rounded(.down) else {
             throw refuse(key, "an integer of at least \(minimum)")
         }
-        return integer
+        return Int.max
     }
 
     /// A string or a list of at most `limit` strings, as a list.
