@@ -52,6 +52,44 @@ struct ResponseCacheScopeTests {
         }
     }
 
+    @Test("the WebSocket door: a hit streams the same stream messages, then complete with cached: true")
+    func webSocketHit() async throws {
+        let host = try TestHost(yaml: ResponseCacheTests.yaml)
+        try await host.live { port in
+            try await withChatSocket(port: port) { socket in
+                try await socket.chat("a", "what about the weekend")
+                let live = try await socket.read("complete", id: "a")
+                #expect(live.data("cached") as? Bool == false)
+                try await socket.chat("b", "what about the weekend")
+                let hit = try await socket.read("complete", id: "b")
+                #expect(hit.data("cached") as? Bool == true)
+                #expect(hit.data("response") as? String == live.data("response") as? String)
+                let received = socket.received
+                let chunks = { (id: String) in received.filter { $0["id"] as? String == id && $0["type"] as? String == "stream" }.map { $0.data("chunk") as? String } }
+                #expect(chunks("b") == chunks("a") && chunks("a").count == 4)
+            }
+        }
+        #expect(ResponseCacheTests.providerCalls(host) == 1)
+    }
+
+    @Test("the OpenAI and Anthropic doors answer from the same entries, and say so in X-Cache-Status")
+    func compatibleDoors() async throws {
+        let host = try TestHost(yaml: ResponseCacheTests.yaml)
+        try await host.test { client in
+            let openAI = #"{"model":"default","messages":[{"role":"user","content":"is it open"}]}"#
+            let anthropic = #"{"model":"default","max_tokens":50,"messages":[{"role":"user","content":"is it open"}]}"#
+            var statuses: [String?] = []
+            for (uri, body) in [("/v1/chat/completions", openAI), ("/v1/messages", anthropic), ("/v1/chat/completions", openAI)] {
+                let response = try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+                #expect(response.status == .ok)
+                statuses.append(response.headers[.xCacheStatus])
+            }
+            // Anthropic's max_tokens is a parameter the default rules ignore: the same key.
+            #expect(statuses == ["MISS", "HIT", "HIT"])
+        }
+        #expect(ResponseCacheTests.providerCalls(host) == 1)
+    }
+
     @Test("warm and clear need an admin key; stats any key; warmed replies answer every key even under scope: key")
     func adminOnly() async throws {
         let host = try TestHost(yaml: Self.yaml, environment: Self.environment)
