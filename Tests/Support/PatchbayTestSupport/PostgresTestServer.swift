@@ -23,8 +23,9 @@ package final class PostgresTestServer: Sendable {
 
     /// The cluster's folder.
     package let folder: String
-    /// The port it listens on.
-    package let port: Int
+    /// The port it listens on (chosen once, when the first start succeeds).
+    package var port: Int { chosenPort.withLock { $0 } }
+    private let chosenPort = Mutex(0)
     private let process = Mutex<ChildProcess?>(nil)
 
     /// Creates a cluster and starts its server.
@@ -32,14 +33,13 @@ package final class PostgresTestServer: Sendable {
         folder = NSTemporaryDirectory() + "patchbay-postgres-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if geteuid() == 0 { _ = chown(folder, Self.nobody, Self.nogroup) }
-        port = try TestServerFolders.freePort()
         let initdb = try await Self.asServerUser("\(Self.binaries)/initdb", [
             "-D", "\(folder)/data", "-U", "patchbay", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync",
         ])
         guard initdb.status == 0 else { throw Failure(step: "initdb", output: initdb.output) }
         // SIGQUIT at exit: immediate shutdown; its children go with it.
         TestServerFolders.register(folder: folder, exitSignal: SIGQUIT)
-        try await start()
+        try await TestServerFolders.startOnFreePort({ port in chosenPort.withLock { $0 = port } }) { try await start() } isTaken: { ($0 as? Failure)?.output.contains("Address already in use") == true }
     }
 
     /// `postgres://patchbay@127.0.0.1:PORT/NAME?sslmode=disable`.

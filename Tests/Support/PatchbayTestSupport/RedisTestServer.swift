@@ -25,8 +25,9 @@ package final class RedisTestServer: Sendable {
 
     /// The server's working folder.
     package let folder: String
-    /// The port it listens on.
-    package let port: Int
+    /// The port it listens on (chosen once, when the first start succeeds).
+    package var port: Int { chosenPort.withLock { $0 } }
+    private let chosenPort = Mutex(0)
     /// The password it asks for (`requirepass`), if any.
     package let password: String?
     private let process = Mutex<ChildProcess?>(nil)
@@ -36,10 +37,9 @@ package final class RedisTestServer: Sendable {
     package init(password: String? = nil) async throws {
         folder = NSTemporaryDirectory() + "patchbay-redis-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        port = try TestServerFolders.freePort()
         self.password = password
         TestServerFolders.register(folder: folder, exitSignal: SIGKILL)
-        try await start()
+        try await TestServerFolders.startOnFreePort({ port in chosenPort.withLock { $0 = port } }) { try await start() } isTaken: { ($0 as? Failure)?.output.contains("Address already in use") == true }
     }
 
     /// `redis://[:password@]127.0.0.1:PORT[/DATABASE]`.

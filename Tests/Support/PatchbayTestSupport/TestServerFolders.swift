@@ -59,6 +59,23 @@ package enum TestServerFolders {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Starts a server on a free port, taking another when the port was taken between finding it
+    /// free and the server binding it (another server of the test process starting at the same moment).
+    /// - Parameters:
+    ///   - use: keeps the port, which `start` then reads.
+    ///   - isTaken: whether `start`'s error says the port was in use.
+    package static func startOnFreePort(_ use: (Int) -> Void, _ start: () async throws -> Void,
+                                        isTaken: (any Error) -> Bool) async throws {
+        for attempt in 1... {
+            use(try freePort())
+            do {
+                return try await start()
+            } catch where attempt < 5 && isTaken(error) {
+                continue
+            }
+        }
+    }
+
     package struct NoFreePort: Error, CustomStringConvertible {
         package var reason: String
         package var description: String { "no free port: \(reason)" }
