@@ -171,7 +171,9 @@ let package = Package(
         ),
 
         // MARK: Plugins (reach the host only through CPatchbayPlugin's header)
-        .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: "."),
+        // Hidden by default: the .so exports its entry point (PATCHBAY_EXPORT) and nothing else.
+        .target(name: "EchoProvider", dependencies: ["CPatchbayPlugin"], path: "Plugins/EchoProvider", publicHeadersPath: ".",
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
         // The kit Swift plugins link: entry-point boilerplate, libcurl transport, SSE, retries.
         // It is plugin code: it reaches the host only through the header (PatchbayJSON is a
         // shared utility, not a way in).

@@ -82,7 +82,7 @@ static double square_root(double x) {
     return root;
 }
 
-static long count_words(const char *text, size_t length) {
+long echo_count_words(const char *text, size_t length) {
     long words = 0;
     int inside = 0;
     for (size_t i = 0; i < length; i++) {
@@ -131,7 +131,7 @@ patchbay_status echo_embed_request(const char *json, size_t length, float **out_
             return PATCHBAY_ERR_INVALID_ARGUMENT;
         }
         echo_embed(text, text_length, vectors + index++ * ECHO_EMBED_DIMENSIONS);
-        words += count_words(text, text_length);
+        words += echo_count_words(text, text_length);
         free(text);
     }
     *out_vectors = vectors;

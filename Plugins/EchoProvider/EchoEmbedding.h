@@ -16,6 +16,9 @@
 /** The model name the manifest lists (any name is accepted: the embedding has no models). */
 #define ECHO_EMBED_MODEL "echo-embed"
 
+/** The words (runs of non-space bytes) in `length` bytes of text: the echo's stand-in for tokens. */
+long echo_count_words(const char *text, size_t length);
+
 /**
  * Embeds `length` bytes of UTF-8 into `out` (ECHO_EMBED_DIMENSIONS floats), L2-normalised.
  * Case (ASCII) and punctuation do not count; bytes of non-ASCII characters are word characters.

@@ -293,17 +293,6 @@ static void echo_destroy(patchbay_instance *opaque) {
 
 static void echo_free_string(char *string) { free(string); }
 
-/* Counts words in every message's content, as a stand-in for input tokens. */
-static long count_words(const char *text, size_t length) {
-    long words = 0;
-    int inside = 0;
-    for (size_t i = 0; i < length; i++) {
-        int space = echo_is_space(text[i]);
-        if (!space && !inside) words++;
-        inside = !space;
-    }
-    return words;
-}
 
 static patchbay_status run_call(echo_instance *instance, patchbay_call *call);
 
@@ -336,7 +325,7 @@ static patchbay_status echo_start(patchbay_instance *opaque, const patchbay_chat
         char *text = NULL;
         size_t text_length = 0;
         if (!echo_json_string(&content, &text, &text_length)) continue;
-        call->input_tokens += count_words(text, text_length);
+        call->input_tokens += echo_count_words(text, text_length);  /* words stand in for input tokens */
         if (echo_json_member(&message, "role", &role) && echo_json_string_equals(&role, "user")) {
             free(call->text);
             call->text = text;

@@ -25,6 +25,16 @@ struct PluginLoaderTests {
         #expect(swift.manifest.models == ["minimal-1"])
     }
 
+    @Test("the C echo plugin exports its entry point and none of its own helpers")
+    func echoExportsOneSymbol() throws {
+        let handle = try #require(dlopen(TestPaths.builtPlugin("EchoProvider"), RTLD_NOW | RTLD_LOCAL))
+        defer { dlclose(handle) }
+        #expect(dlsym(handle, "patchbay_plugin_entry_v1") != nil)
+        for helper in ["echo_json_parse", "echo_embed", "echo_count_words", "echo_is_space"] {
+            #expect(dlsym(handle, helper) == nil, "\(helper) is exported")
+        }
+    }
+
     @Test("accepts a smaller (ABI 1.0 minimum) descriptor and reads its optional members as absent")
     func smallerDescriptorAccepted() throws {
         // The Swift fixture's descriptor stops at chat_release: config_check is beyond its size.
