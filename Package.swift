@@ -351,6 +351,7 @@ let package = Package(
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 "PatchbayServer",
                 "PatchbayStorage",
                 "PatchbayTestSupport",
