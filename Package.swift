@@ -353,6 +353,7 @@ let package = Package(
                 "PatchbayConfig",
                 "PatchbayPluginHost",
                 "PatchbayRateLimit",
+                "PatchbayRedis",
                 "PatchbayServer",
                 "PatchbayStorage",
                 "PatchbayTestSupport",

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PatchbayConfig
+import PatchbayRateLimit
 import ServiceLifecycle
 
 /// Builds Patchbay from a routing (providers.yaml read, plugins loaded): the one seam that
@@ -22,7 +23,13 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
                               certificates: try? tls?.get(), logger: logger)
     }
     let limiter = RateLimiter(store: options.rateLimitStore, metrics: metrics, now: options.clock)
-    let cache = ResponseCache(metrics: metrics, now: options.clock)
+    // One Redis for the whole deployment: the cache's exact entries share the limits' client
+    // (its server, timeout and connections, closed with the limit store at shutdown).
+    let sharedReplies = (options.rateLimitStore as? RedisRateLimitStore).map { RedisReplyStore(client: $0.client) }
+    if let sharedReplies {
+        logger.info("response cache: exact entries shared in Redis at \(sharedReplies.client.configuration.redacted)")
+    }
+    let cache = ResponseCache(metrics: metrics, now: options.clock, shared: sharedReplies)
     let turns = ChatTurns(store: options.store, limiter: limiter, metrics: metrics, activeCalls: activeCalls, routing: routing, random: options.random,
                           cache: cache)
     let warmer = CacheWarmer(turns: turns, settings: settings, logger: logger)

@@ -12,7 +12,7 @@ struct CacheController: Sendable {
         let group = v1.group("cache")
         group.get("stats") { _, context in
             let capacity = context.settings.routes.assistants.reduce(0) { $0 + ($1.assistant.cache?.maxBytes ?? 0) }
-            return Self.json(cache.stats(capacity: capacity).json)
+            return Self.json(await cache.stats(capacity: capacity, logger: context.logger).json)
         }
         group.post("warm") { request, context in
             try Self.requireAdmin(context)
@@ -31,7 +31,7 @@ struct CacheController: Sendable {
         group.delete("clear") { request, context in
             try Self.requireAdmin(context)
             let pattern = request.uri.queryParameters["pattern"].map(String.init)
-            let cleared = cache.clear(matching: pattern)
+            let cleared = await cache.clear(matching: pattern, logger: context.logger)
             context.logger.info("cache cleared", metadata: ["cache.cleared": .stringConvertible(cleared)])
             return Self.json(#"{"cleared":\#(cleared)}"#)
         }

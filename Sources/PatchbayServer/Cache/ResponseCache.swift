@@ -7,6 +7,10 @@ import Synchronization
 /// filled when a reply completes. Kept across reloads; each lookup reads the settings of the
 /// request's own snapshot, so a reload that changes a system prompt or a parameter simply stops
 /// matching the old entries, and one that lowers `max_bytes` evicts on the next insert.
+///
+/// With a shared store (Redis, when `limits.store` names one), exact entries are looked up there,
+/// shared by every instance; each instance still keeps its own partition: the semantic index,
+/// and a copy of its own replies that answers exact lookups while the shared store fails.
 public final class ResponseCache: Sendable {
     /// Turns a question into a vector (the assistant's `semantic.embedder`); throws when it cannot.
     typealias Embedder = @Sendable (String) async throws -> [Float]
@@ -31,12 +35,22 @@ public final class ResponseCache: Sendable {
     private let counters = Mutex(Counters())
     private let metrics: PatchbayMetrics
     private let now: @Sendable () -> Date
+    /// Where exact entries are shared, if anywhere, and whether it answers.
+    private let shared: (any SharedReplyStore)?
+    private let sharedHealth: ReplyStoreHealth
 
     /// Creates an empty cache.
     /// - Parameter now: the clock entries expire by (tests pin it).
-    public init(metrics: PatchbayMetrics, now: @escaping @Sendable () -> Date) {
+    public convenience init(metrics: PatchbayMetrics, now: @escaping @Sendable () -> Date) {
+        self.init(metrics: metrics, now: now, shared: nil)
+    }
+
+    /// Creates an empty cache whose exact entries live in `shared`, when given.
+    init(metrics: PatchbayMetrics, now: @escaping @Sendable () -> Date, shared: (any SharedReplyStore)?) {
         self.metrics = metrics
         self.now = now
+        self.shared = shared
+        self.sharedHealth = ReplyStoreHealth(metrics: metrics, now: now())
     }
 
     /// Looks `question` up: by exact key (the caller's scope, then the operator's warmed
@@ -47,8 +61,9 @@ public final class ResponseCache: Sendable {
         let settings = question.settings
         let time = now()
         if settings.exact {
+            var sharedAnswers = shared != nil
             for key in question.keys {
-                if let reply = partitions.withLock({ $0[question.assistant]?.reply(for: key.exact, now: time) }) {
+                if let reply = await exactReply(question.assistant, key: key.exact, now: time, shared: &sharedAnswers, logger: logger) {
                     return hit(reply, CacheReport(status: .hit, key: key.exact, similarity: 1), semantic: false, question: question, since: started)
                 }
             }
@@ -93,14 +108,31 @@ public final class ResponseCache: Sendable {
         return .hit(reply, report)
     }
 
+    /// The entry under `key`: from the shared store while it answers (`shared` turns false at its
+    /// first failure, so the other keys of the lookup do not wait for it again), else from this
+    /// instance's partition.
+    private func exactReply(_ assistant: String, key: String, now time: Date, shared answers: inout Bool, logger: Logger) async -> CachedReply? {
+        if answers, let shared {
+            do {
+                let reply = try await shared.reply(assistant: assistant, key: key)
+                sharedHealth.succeeded(now: now(), logger: logger)
+                return reply
+            } catch {
+                sharedHealth.failed(error, operation: "reply", now: now(), logger: logger)
+                answers = false
+            }
+        }
+        return partitions.withLock { $0[assistant]?.reply(for: key, now: time) }
+    }
+
     /// Counts a request that did not look (the client said `no-cache`).
     func bypassed(assistant: String) {
         counters.withLock { $0.bypasses += 1 }
         metrics.cacheLookedUp(assistant: assistant, result: "bypass")
     }
 
-    /// Keeps a completed reply.
-    func store(_ reply: CachedReply, for fill: CacheFill) {
+    /// Keeps a completed reply: in this instance's partition, and in the shared store if there is one.
+    func store(_ reply: CachedReply, for fill: CacheFill, logger: Logger) async {
         let time = now()
         let settings = fill.settings
         let (evicted, size) = partitions.withLock { partitions in
@@ -112,30 +144,57 @@ public final class ResponseCache: Sendable {
             return (partition.evictions - before, partition)
         }
         metrics.cacheStored(assistant: fill.assistant, entries: size.count, bytes: size.bytes, evictions: evicted)
+        guard let shared, settings.exact else { return }
+        do {
+            _ = try await shared.store(reply, assistant: fill.assistant, key: fill.key.exact, ttlSeconds: settings.ttlSeconds, maxBytes: settings.maxBytes)
+            sharedHealth.succeeded(now: now(), logger: logger)
+        } catch {
+            sharedHealth.failed(error, operation: "store", now: now(), logger: logger)
+        }
     }
 
-    /// Removes entries whose prompt contains `pattern` (case-insensitively), or all of them.
-    /// - Returns: how many were removed.
-    public func clear(matching pattern: String?) -> Int {
+    /// Removes entries whose prompt contains `pattern` (case-insensitively), or all of them: in
+    /// this instance's partition and in the shared store.
+    /// - Returns: how many were removed: the shared store's count when there is one and it
+    ///   answers (this instance's copies are copies of those), else this instance's.
+    public func clear(matching pattern: String?, logger: Logger) async -> Int {
         let (removed, sizes) = partitions.withLock { partitions in
             var removed = 0
             for assistant in partitions.keys { removed += partitions[assistant]!.clear(matching: pattern) }
             return (removed, partitions.mapValues { ($0.count, $0.bytes) })
         }
         for (assistant, size) in sizes { metrics.cacheStored(assistant: assistant, entries: size.0, bytes: size.1, evictions: 0) }
-        return removed
+        guard let shared else { return removed }
+        do {
+            let cleared = try await shared.clear(matching: pattern)
+            sharedHealth.succeeded(now: now(), logger: logger)
+            return cleared
+        } catch {
+            sharedHealth.failed(error, operation: "clear", now: now(), logger: logger)
+            return removed
+        }
     }
 
-    /// The figures of `GET /api/v1/cache/stats`.
+    /// The figures of `GET /api/v1/cache/stats`: this instance's lookups; the entries, bytes and
+    /// evictions of the shared store when there is one and it answers, else of this instance.
     /// - Parameter capacity: the sum of the cached assistants' `max_bytes` now.
-    public func stats(capacity: Int) -> CacheStats {
+    public func stats(capacity: Int, logger: Logger) async -> CacheStats {
         let counted = counters.withLock { $0 }
-        let held = partitions.withLock { partitions in
+        var held = partitions.withLock { partitions in
             partitions.values.reduce(into: (entries: 0, bytes: 0, evictions: 0, last: Date?.none)) { sum, partition in
                 sum.entries += partition.count
                 sum.bytes += partition.bytes
                 sum.evictions += partition.evictions
                 if let last = partition.lastEviction, last > (sum.last ?? .distantPast) { sum.last = last }
+            }
+        }
+        if let shared {
+            do {
+                let usage = try await shared.usage()
+                held = (usage.entries, usage.bytes, usage.evictions, usage.lastEviction)
+                sharedHealth.succeeded(now: now(), logger: logger)
+            } catch {
+                sharedHealth.failed(error, operation: "usage", now: now(), logger: logger)
             }
         }
         let lookups = counted.hits + counted.misses

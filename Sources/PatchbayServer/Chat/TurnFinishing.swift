@@ -36,8 +36,8 @@ struct TurnFinishing: Sendable {
         await conversation?.keepProviderState(state, logger: logger)
         // Only a complete reply with text is kept: never an error, a cancelled or an empty one.
         if let (cache, fill) = self.cache, outcome.status == .complete, !record.deltas.isEmpty {
-            cache.store(CachedReply(deltas: record.deltas, finishReason: record.finishReason, provider: metadata.provider,
-                                    model: metadata.model, prompt: fill.key.prompt), for: fill)
+            await cache.store(CachedReply(deltas: record.deltas, finishReason: record.finishReason, provider: metadata.provider,
+                                          model: metadata.model, prompt: fill.key.prompt), for: fill, logger: logger)
         }
         await limiter.record(usage, under: checks, onStoreFailure: onStoreFailure, logger: logger)
         if let slot {

@@ -152,6 +152,16 @@ extension PatchbayMetrics {
         if evictions > 0 { evicted.increment(by: evictions) }
     }
 
+    /// A call to the response cache's shared store (Redis) failed: `reply`, `store`, `clear` or `usage`.
+    func cacheStoreFailed(operation: String) {
+        Counter(label: "patchbay_cache_store_failures_total", dimensions: [("operation", operation)], factory: factory).increment()
+    }
+
+    /// Whether the response cache's shared store answers: the `patchbay_cache_store_reachable` gauge (1 or 0).
+    func cacheStoreReachable(_ reachable: Bool) {
+        Meter(label: "patchbay_cache_store_reachable", factory: factory).set(reachable ? 1 : 0)
+    }
+
     /// The embedder failed, so a lookup went without the semantic cache.
     func cacheEmbeddingFailed(assistant: String) {
         Counter(label: "patchbay_cache_embedding_failures_total", dimensions: [("assistant", assistant)], factory: factory).increment()
