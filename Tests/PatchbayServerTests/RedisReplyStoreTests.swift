@@ -67,8 +67,8 @@ struct RedisReplyStoreTests {
     @Test("the TTL expires entries by Redis's clock: gone from lookups and from the figures")
     func ttlExpiry() async throws {
         let store = try await Self.store()
-        _ = try await store.store(Self.reply("short"), assistant: "support", key: "pbc_1", ttlSeconds: 1, maxBytes: 1 << 20)
-        #expect(try await store.usage().entries == 1)
+        // Kept (nothing evicted); not read back at once: on a loaded machine the second may be over by then.
+        #expect(try await store.store(Self.reply("short"), assistant: "support", key: "pbc_1", ttlSeconds: 1, maxBytes: 1 << 20) == 0)
         try await LiveHTTP.eventually(10) { try await store.usage().entries == 0 }
         #expect(try await store.reply(assistant: "support", key: "pbc_1") == nil)
         #expect(try await store.usage().bytes == 0)

@@ -1,34 +1,23 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Whether the response cache's shared store answers: an outage is logged once when it starts
 /// and once when it ends, each failed call is counted (`patchbay_cache_store_failures_total`),
 /// and `patchbay_cache_store_reachable` shows the state. The same pattern as the rate-limit
 /// store's ``LimitStoreHealth``, with the cache's own words and metrics.
 final class ReplyStoreHealth: Sendable {
-    private struct State {
-        var reachable = true
-        var since: Date
-    }
-
     private let metrics: PatchbayMetrics
-    private let state: Mutex<State>
+    private let outage: OutageTracker
 
     init(metrics: PatchbayMetrics, now: Date) {
         self.metrics = metrics
-        self.state = Mutex(State(since: now))
+        self.outage = OutageTracker(now: now)
         metrics.cacheStoreReachable(true)
     }
 
     /// A call was answered: ends an outage, if one was going on.
     func succeeded(now: Date, logger: Logger) {
-        let outage = state.withLock { state -> Date? in
-            guard !state.reachable else { return nil }
-            defer { state = State(reachable: true, since: now) }
-            return state.since
-        }
-        guard let outage else { return }
+        guard let outage = outage.answered(now: now) else { return }
         metrics.cacheStoreReachable(true)
         logger.notice("response cache store answers again; exact entries are shared again", metadata: [
             "cache.outage_seconds": .stringConvertible(Int(now.timeIntervalSince(outage).rounded(.up)))
@@ -40,11 +29,7 @@ final class ReplyStoreHealth: Sendable {
     /// - Parameter operation: `reply`, `store`, `clear` or `usage`.
     func failed(_ error: any Error, operation: String, now: Date, logger: Logger) {
         metrics.cacheStoreFailed(operation: operation)
-        let started = state.withLock { state -> Bool in
-            guard state.reachable else { return false }
-            state = State(reachable: false, since: now)
-            return true
-        }
+        let started = outage.failed(now: now)
         let metadata: Logger.Metadata = ["cache.operation": .string(operation), "error": .string("\(error)")]
         guard started else {
             logger.debug("response cache store still unreachable", metadata: metadata)

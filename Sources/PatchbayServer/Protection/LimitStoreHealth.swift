@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PatchbayConfig
-import Synchronization
 
 /// Whether the rate-limit store answers: an outage is logged once when it starts and once when it
 /// ends, each failed call is counted (`patchbay_limit_store_failures_total`), and the state is
@@ -19,31 +18,21 @@ final class LimitStoreHealth: Sendable {
         var onStoreFailure: String
     }
 
-    private struct State {
-        var reachable = true
-        var since: Date
-    }
-
     /// Where the counters live: `memory` or `redis`.
     let kind: String
     private let metrics: PatchbayMetrics
-    private let state: Mutex<State>
+    private let outage: OutageTracker
 
     init(kind: String, metrics: PatchbayMetrics, now: Date) {
         self.kind = kind
         self.metrics = metrics
-        self.state = Mutex(State(since: now))
+        self.outage = OutageTracker(now: now)
         metrics.limitStoreReachable(true)
     }
 
     /// A call was answered: ends an outage, if one was going on.
     func succeeded(now: Date, logger: Logger) {
-        let outage = state.withLock { state -> Date? in
-            guard !state.reachable else { return nil }
-            defer { state = State(reachable: true, since: now) }
-            return state.since
-        }
-        guard let outage else { return }
+        guard let outage = outage.answered(now: now) else { return }
         metrics.limitStoreReachable(true)
         logger.notice("rate limit store answers again; limits apply", metadata: [
             "limits.store": .string(kind), "limits.outage_seconds": .stringConvertible(Int(now.timeIntervalSince(outage).rounded(.up))),
@@ -57,11 +46,7 @@ final class LimitStoreHealth: Sendable {
     ///   - onFailure: what chat turns meet while it lasts.
     func failed(_ error: any Error, operation: String, onFailure: LimitStoreSettings.FailurePolicy, now: Date, logger: Logger) {
         metrics.limitStoreFailed(operation: operation)
-        let started = state.withLock { state -> Bool in
-            guard state.reachable else { return false }
-            state = State(reachable: false, since: now)
-            return true
-        }
+        let started = outage.failed(now: now)
         let metadata: Logger.Metadata = ["limits.store": .string(kind), "limits.operation": .string(operation), "error": .string("\(error)")]
         guard started else {
             logger.debug("rate limit store still unreachable", metadata: metadata)
@@ -78,7 +63,7 @@ final class LimitStoreHealth: Sendable {
 
     /// Where the store stands now.
     func report(onFailure: LimitStoreSettings.FailurePolicy) -> Report {
-        let state = state.withLock { $0 }
+        let state = outage.current
         return Report(store: kind, reachable: state.reachable, since: state.since, onStoreFailure: onFailure.rawValue)
     }
 }
