@@ -99,10 +99,12 @@ icons: pydeps
 	$(PYENV)/bin/python Tests/Browser/render_icons.py
 
 # Benchmarks against a fake upstream and LiteLLM (README "Performance"); writes bench/results/.
-# Always a release build; bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.
+# Always a release build (with bench/IndexTiming, which times the semantic cache's index alone);
+# bench/run.sh installs wrk and a venv with LiteLLM. About 10 minutes.
 # Some scenarios only: make bench BENCH_FLAGS="--only latency,stored" (see bench/bench.py).
 bench: BUILD = release
 bench: plugins
+	$(SWIFT) build -c release --product index-timing
 	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)" $(PLUGINS_DIR) $(BENCH_FLAGS)
 
 clean:

@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "OpenAIResponsesProvider", type: .dynamic, targets: ["OpenAIResponsesProvider"]),
         // A fake OpenAI/Anthropic/Gemini upstream for tests and benchmarks.
         .executable(name: "fake-upstream", targets: ["fake-upstream"]),
+        // Times the semantic cache's nearest-neighbour scan (bench/: `make bench` runs it).
+        .executable(name: "index-timing", targets: ["IndexTiming"]),
         // A minimal Swift plugin, used by the ABI conformance tests.
         .library(name: "MinimalSwiftProvider", type: .dynamic, targets: ["MinimalSwiftProvider"]),
     ],
@@ -227,6 +229,14 @@ let package = Package(
                 "FakeUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // `SemanticIndex.nearest` at 1k–100k entries × 256 and 1536 dimensions (package access:
+        // built in release, where @testable is not available).
+        .executableTarget(
+            name: "IndexTiming",
+            dependencies: ["PatchbayServer"],
+            path: "bench/IndexTiming",
             swiftSettings: swiftSettings
         ),
         .target(

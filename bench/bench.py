@@ -18,6 +18,9 @@ Two more Patchbay processes, each with its own configuration, measure the paths 
                          the JSON access log at info
     patchbay_stored_postgres  as patchbay_stored, the conversations in PostgreSQL
     patchbay_limited_redis    as patchbay_production, the rate-limit counters in Redis
+    patchbay_cache       POST /api/chat to cached assistants: an exact hit, and a semantic hit and
+                         miss at 1,000 and 10,000 entries (bench/cache_scenario.py), then
+                         SemanticIndex.nearest alone (bench/IndexTiming)
 
 The last two start their own server from Debian's packages (PostgreSQL: `initdb` into a temporary
 folder, as `nobody` when run as root; Redis: nothing saved to disk), on a free port on CPU 1, and
@@ -52,6 +55,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cache_scenario import cache_rows, cache_section, scenario_cache
 from stores import postgres_server, redis_server
 
 GATEWAY_CPU = "0"
@@ -72,7 +76,7 @@ TARGETS = ["direct", "patchbay", "litellm"]
 # The latency scenario also sends Patchbay the very request LiteLLM gets, on its OpenAI door.
 LATENCY_TARGETS = ["direct", "patchbay", "patchbay_v1", "litellm"]
 # What `--only` accepts, in the order they run.
-SCENARIOS = ["footprint", "latency", "stored", "stored-postgres", "production", "limited-redis", "throughput", "streaming", "held"]
+SCENARIOS = ["footprint", "latency", "stored", "stored-postgres", "production", "limited-redis", "cache", "throughput", "streaming", "held"]
 # The scenarios that need LiteLLM running.
 LITELLM_SCENARIOS = {"footprint", "latency", "throughput", "streaming", "held"}
 # How long after the largest level's held streams end their gateway's RSS is read again.
@@ -367,10 +371,11 @@ class Processes:
             self.stop(proc)
 
 
-def patchbay_config(workdir, port, upstream_port, plugins_dir, name="patchbay", extra="", storage=None):
+def patchbay_config(workdir, port, upstream_port, plugins_dir, name="patchbay", extra="", storage=None, assistants=""):
     """Writes NAME.yaml: every provider points at the fake upstream; no auth, no limits unless
     `extra` (more top-level YAML sections) says so. Each name has its own admin socket and, unless
-    `storage` (a flow mapping) says otherwise, its own SQLite database."""
+    `storage` (a flow mapping) says otherwise, its own SQLite database. `assistants` (YAML lines
+    indented under `assistants:`) adds assistants to the usual ones."""
     path = workdir / f"{name}.yaml"
     storage = storage or f"{{sqlite_path: {workdir}/{name}.sqlite}}"
     path.write_text(
@@ -388,7 +393,7 @@ assistants:
   hold: {{provider: openai, model: "{HOLD_MODEL}"}}
   claude: {{provider: anthropic, model: claude-sonnet-4-5}}
   demo: {{provider: echo, model: echo-1}}
-{extra}"""
+{assistants}{extra}"""
     )
     return path
 
@@ -410,9 +415,9 @@ logging: {{level: info, format: json}}
 """
 
 
-def start_patchbay(procs, bin_dir, workdir, name, port, upstream_port, plugins_dir, extra="", storage=None):
+def start_patchbay(procs, bin_dir, workdir, name, port, upstream_port, plugins_dir, extra="", storage=None, assistants=""):
     """Spawns a Patchbay with its own configuration on the gateway's CPU; returns it once healthy."""
-    cfg = patchbay_config(workdir, port, upstream_port, plugins_dir, name, extra, storage)
+    cfg = patchbay_config(workdir, port, upstream_port, plugins_dir, name, extra, storage, assistants)
     proc = procs.spawn(name, GATEWAY_CPU, [str(bin_dir / "patchbay"), "serve", "--config", str(cfg)],
                        {"BENCH_UPSTREAM_KEY": UPSTREAM_KEY, "BENCH_PATCHBAY_KEY": PATCHBAY_KEY})
     try:
@@ -784,6 +789,8 @@ def write_report(res, stem="latest"):
     rows = []
     for part in (latency_rows, variant_rows, throughput_rows, streaming_rows, held_rows, footprint_rows):
         rows.extend(part(res))
+        if part is variant_rows:
+            rows.extend(cache_rows(res, text_row))
     m = res["machine"]
     md = f"""# Patchbay benchmark — {m['date_utc']}
 
@@ -794,7 +801,7 @@ LiteLLM {m['litellm']} (Python {m['python']}); {m['wrk']}.
 | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-{report_notes(res)}"""
+{report_notes(res)}{cache_section(res)}"""
     (RESULTS / f"{stem}.md").write_text(md)
     (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=2) + "\n")
     return md
@@ -915,7 +922,7 @@ def report_notes(res):
   the start: {' '.join(m['loadavg_at_start'])}.
 - CPU 0: the gateway under test (Patchbay or LiteLLM). CPU 1: the fake upstream and the load
   generator. Targets interleaved in every scenario (direct, Patchbay, LiteLLM, direct, …)."""]
-    if {"latency", *VARIANT_ROWS} & res.keys():
+    if {"latency", "cache", *VARIANT_ROWS} & res.keys():
         notes.append(f"""- Latency: concurrency 1, keep-alive, {c['latency_warmup']} warm-up requests per target, then {c['latency_rounds']} rounds ×
   {c['latency_per_round']} requests; p50 and p99 of each round, median across rounds.""")
     notes.extend(variant_notes(res))
@@ -1073,6 +1080,10 @@ def run_scenarios(args, config, procs, workdir, res, stem):
         if scenario in only:
             log(f"scenario: added latency, concurrency 1, {what}")
             res[scenario] = scenario_variant(procs, args, workdir, ports, config, variant)
+    if "cache" in only:
+        log("scenario: added latency, concurrency 1, response cache: exact hit, semantic hit and miss")
+        # This module, passed in: bench.py runs as __main__, and importing it would load it twice.
+        res["cache"] = scenario_cache(sys.modules[__name__], procs, args, workdir, ports, config)
     if "throughput" in only:
         log("scenario: throughput at p99 < 50 ms")
         start_rates = {"direct": 1000, "patchbay": 1000, "litellm": 20}

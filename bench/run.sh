@@ -3,7 +3,7 @@
 # proxy and matplotlib into bench/.venv from PyPI), raises the open-file limit for 2,000 held
 # streams, and runs bench/bench.py against the release build. Usage: bench/run.sh BIN_DIR
 # PLUGINS_DIR [--quick] [--only footprint,latency,stored,stored-postgres,production,limited-redis,
-# throughput,streaming,held] (some scenarios; results then go to
+# cache,throughput,streaming,held] (some scenarios; results then go to
 # bench/results/partial-<names>.{md,json}) [--report-only].
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

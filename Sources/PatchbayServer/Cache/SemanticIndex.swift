@@ -4,20 +4,20 @@
 /// Vectors are kept unit-length in one contiguous buffer, so the similarity is a dot product and
 /// the search a brute-force scan with SIMD: at 10,000 entries of 256 dimensions that is 2.6 M
 /// multiply-adds (bench/ measures it).
-struct SemanticIndex: Sendable {
+package struct SemanticIndex: Sendable {
     let dimensions: Int
     private var vectors: [Float] = []
     private(set) var keys: [String] = []
     private var rows: [String: Int] = [:]
 
-    init(dimensions: Int) {
+    package init(dimensions: Int) {
         self.dimensions = dimensions
     }
 
     var isEmpty: Bool { keys.isEmpty }
 
     /// Adds (or replaces) the vector of `key`; `vector` must be unit-length and `dimensions` long.
-    mutating func insert(_ key: String, _ vector: [Float]) {
+    package mutating func insert(_ key: String, _ vector: [Float]) {
         precondition(vector.count == dimensions)
         if let row = rows[key] {
             vectors.replaceSubrange(row * dimensions..<(row + 1) * dimensions, with: vector)
@@ -43,7 +43,7 @@ struct SemanticIndex: Sendable {
     }
 
     /// The key whose vector is nearest `query` (unit-length), and its cosine similarity.
-    func nearest(_ query: [Float]) -> (key: String, similarity: Float)? {
+    package func nearest(_ query: [Float]) -> (key: String, similarity: Float)? {
         guard query.count == dimensions, !keys.isEmpty else { return nil }
         var best = (row: -1, score: -Float.infinity)
         vectors.withUnsafeBufferPointer { all in
@@ -77,7 +77,7 @@ struct SemanticIndex: Sendable {
     }
 
     /// `vector` scaled to unit length; nil for a zero or non-finite vector.
-    static func normalized(_ vector: [Float]) -> [Float]? {
+    package static func normalized(_ vector: [Float]) -> [Float]? {
         let norm = vector.withUnsafeBufferPointer { dot($0, $0) }.squareRoot()
         guard norm > 0, norm.isFinite else { return nil }
         return vector.map { $0 / norm }
