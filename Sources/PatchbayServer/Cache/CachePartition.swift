@@ -50,10 +50,11 @@ struct CachePartition: Sendable {
         guard size <= maxBytes else { return }
         var indexed: String? = nil
         if let vector {
-            var index = groups[group] ?? SemanticIndex(dimensions: vector.count)
-            if index.dimensions == vector.count {
-                index.insert(key, vector)
-                groups[group] = index
+            // In place: taking the index out of the dictionary and putting it back would copy
+            // every vector of the group on each insert.
+            if groups[group] == nil { groups[group] = SemanticIndex(dimensions: vector.count) }
+            if groups[group]!.dimensions == vector.count {
+                groups[group]!.insert(key, vector)
                 indexed = group
             }
         }

@@ -135,15 +135,16 @@ public final class ResponseCache: Sendable {
     func store(_ reply: CachedReply, for fill: CacheFill, logger: Logger) async {
         let time = now()
         let settings = fill.settings
-        let (evicted, size) = partitions.withLock { partitions in
-            var partition = partitions[fill.assistant] ?? CachePartition()
-            let before = partition.evictions
-            partition.insert(reply, key: fill.key.exact, vector: fill.vector, group: fill.key.context,
-                             ttl: TimeInterval(settings.ttlSeconds), maxBytes: settings.maxBytes, now: time)
-            partitions[fill.assistant] = partition
-            return (partition.evictions - before, partition)
+        // In place: a copy taken out of the dictionary and put back would copy every vector.
+        let (evicted, entries, bytes) = partitions.withLock { partitions in
+            let before = partitions[fill.assistant]?.evictions ?? 0
+            partitions[fill.assistant, default: CachePartition()].insert(
+                reply, key: fill.key.exact, vector: fill.vector, group: fill.key.context,
+                ttl: TimeInterval(settings.ttlSeconds), maxBytes: settings.maxBytes, now: time)
+            let partition = partitions[fill.assistant]!
+            return (partition.evictions - before, partition.count, partition.bytes)
         }
-        metrics.cacheStored(assistant: fill.assistant, entries: size.count, bytes: size.bytes, evictions: evicted)
+        metrics.cacheStored(assistant: fill.assistant, entries: entries, bytes: bytes, evictions: evicted)
         guard let shared, settings.exact else { return }
         do {
             _ = try await shared.store(reply, assistant: fill.assistant, key: fill.key.exact, ttlSeconds: settings.ttlSeconds, maxBytes: settings.maxBytes)

@@ -65,7 +65,8 @@ package struct SemanticIndex: Sendable {
         while index + 16 <= count {
             let x = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(a)[(index * 4)...]).loadUnaligned(as: SIMD16<Float>.self)
             let y = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[(index * 4)...]).loadUnaligned(as: SIMD16<Float>.self)
-            lanes.addProduct(x, y)
+            // Not addProduct: without FMA in the target it becomes a call to fmaf per lane.
+            lanes += x * y
             index += 16
         }
         var sum = lanes.sum()
