@@ -253,7 +253,9 @@ struct ResponseCacheTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteConversationStore(path: "\(directory.path)/c.sqlite", logger: LogRecorder().logger())
         let yaml = Self.yaml.replacingOccurrences(of: "    system_prompt: Be brief.\n", with: "    system_prompt: Be brief.\n    limits: {requests_per_minute: 3}\n")
-        let host = try TestHost(yaml: yaml, store: store)
+        // A pinned clock: the minute window must not roll over between the turns.
+        let clock = TestClock()
+        let host = try TestHost(yaml: yaml, store: store, clock: { clock.now })
         try await host.test { client in
             var ids: [String] = []
             for _ in 0..<2 {
