@@ -37,6 +37,8 @@ public struct CacheReport: Sendable, Equatable {
     public var key: String?
     /// The cosine similarity of the question that answered (1 for an exact hit), on a hit.
     public var similarity: Double?
+    /// Whether the semantic lookup found the hit (its similarity may still round to 1).
+    public var semantic = false
 
     /// A bypassed lookup (no cache for the assistant, or the client said `no-cache`).
     public static let bypass = CacheReport(status: .bypass, key: nil, similarity: nil)

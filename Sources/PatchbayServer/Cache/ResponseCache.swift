@@ -64,7 +64,7 @@ public final class ResponseCache: Sendable {
             var sharedAnswers = shared != nil
             for key in question.keys {
                 if let reply = await exactReply(question.assistant, key: key.exact, now: time, shared: &sharedAnswers, logger: logger) {
-                    return hit(reply, CacheReport(status: .hit, key: key.exact, similarity: 1), semantic: false, question: question, since: started)
+                    return hit(reply, CacheReport(status: .hit, key: key.exact, similarity: 1), question: question, since: started)
                 }
             }
         }
@@ -82,8 +82,9 @@ public final class ResponseCache: Sendable {
                 for key in question.keys {
                     let found = partitions.withLock { $0[question.assistant]?.nearest(in: key.context, to: vector, now: now()) }
                     if let found, Double(found.similarity) >= semantic.threshold {
-                        let report = CacheReport(status: .hit, key: found.key, similarity: (Double(found.similarity) * 10_000).rounded() / 10_000)
-                        return hit(found.reply, report, semantic: true, question: question, since: started)
+                        let similarity = (Double(found.similarity) * 10_000).rounded() / 10_000
+                        return hit(found.reply, CacheReport(status: .hit, key: found.key, similarity: similarity, semantic: true),
+                                   question: question, since: started)
                     }
                 }
             }
@@ -98,13 +99,13 @@ public final class ResponseCache: Sendable {
                                report: CacheReport(status: .miss, key: key.exact, similarity: nil)))
     }
 
-    private func hit(_ reply: CachedReply, _ report: CacheReport, semantic: Bool, question: CacheQuestion, since started: ContinuousClock.Instant) -> Lookup {
+    private func hit(_ reply: CachedReply, _ report: CacheReport, question: CacheQuestion, since started: ContinuousClock.Instant) -> Lookup {
         counters.withLock {
             $0.hits += 1
-            if semantic { $0.semanticHits += 1 }
+            if report.semantic { $0.semanticHits += 1 }
             $0.lookupTime += started.duration(to: .now)
         }
-        metrics.cacheLookedUp(assistant: question.assistant, result: semantic ? "semantic_hit" : "hit")
+        metrics.cacheLookedUp(assistant: question.assistant, result: report.semantic ? "semantic_hit" : "hit")
         return .hit(reply, report)
     }
 

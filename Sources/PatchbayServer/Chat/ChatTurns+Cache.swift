@@ -25,7 +25,7 @@ extension ChatTurns {
         let lookup = await cache.lookup(question, embedder: embedder(for: cacheSettings, routes: settings.routes, requestID: caller.requestID),
                                         logger: logger)
         if case .hit(_, let report) = lookup {
-            caller.requestLog.set("cache", .string(report.similarity == 1 ? "hit" : "semantic_hit"))
+            caller.requestLog.set("cache", .string(report.semantic ? "semantic_hit" : "hit"))
         } else {
             caller.requestLog.set("cache", .string("miss"))
         }
