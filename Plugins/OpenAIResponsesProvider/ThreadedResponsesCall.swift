@@ -58,6 +58,7 @@ final class ThreadedResponsesCall: ChatCallHandle {
         case .done(let reason, let state): events.done(finishReason: reason, state: state)
         case .error(let error): events.fail(error)
         case .embedding(let vector): events.embedding(vector)
+        case .upstreamTime(let waited): events.upstreamTime(waited)
         }
     }
 

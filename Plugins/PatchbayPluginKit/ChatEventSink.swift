@@ -18,12 +18,15 @@ public enum ChatEvent: Sendable, Equatable {
     case error(ChatError)
     /// One input's vector, in an embedding call (ABI 1.3).
     case embedding([Float])
+    /// How long the call has waited on its upstream so far (ABI 1.4 TIMING). Only a sink made
+    /// with `reportsUpstreamTime: true` hands these on.
+    case upstreamTime(Duration)
 
     /// True for `done` and `error`.
     public var isTerminal: Bool {
         switch self {
         case .done, .error: true
-        case .delta, .usage, .embedding: false
+        case .delta, .usage, .embedding, .upstreamTime: false
         }
     }
 }
@@ -82,11 +85,12 @@ public final class ChatEventSink: @unchecked Sendable {
         case done(String?, state: String?)
         case error(ChatError)
         case embedding([Float])
+        case upstreamTime(Duration)
 
         var isTerminal: Bool {
             switch self {
             case .done, .error: true
-            case .delta, .usage, .embedding: false
+            case .delta, .usage, .embedding, .upstreamTime: false
             }
         }
     }
@@ -98,15 +102,25 @@ public final class ChatEventSink: @unchecked Sendable {
     private var cancelRequested = false
     private var deltaDelivered = false
     private var anythingDelivered = false
+    /// When the call's first upstream transfer began (see ``noteUpstreamStart(_:)``).
+    private var upstreamStart: ContinuousClock.Instant?
+
+    /// Whether ``upstreamTime(_:)`` reaches the host (or the handler): only a host of ABI minor 4
+    /// or more knows the TIMING event.
+    public let reportsUpstreamTime: Bool
 
     /// Creates a sink that hands each event to `handler` (for tests, or to wrap another sink).
-    public init(handler: @escaping @Sendable (ChatEvent) -> Void) {
+    /// - Parameter reportsUpstreamTime: whether `.upstreamTime` events are handed on (a sink that
+    ///   wraps another passes that sink's ``reportsUpstreamTime``).
+    public init(reportsUpstreamTime: Bool = false, handler: @escaping @Sendable (ChatEvent) -> Void) {
         self.target = .handler(handler)
+        self.reportsUpstreamTime = reportsUpstreamTime
     }
 
-    /// Creates a sink that calls the host's `on_event` with `userData`.
-    init(onEvent: patchbay_event_fn, userData: UnsafeMutableRawPointer?) {
+    /// Creates a sink that calls the host's `on_event` with `userData`, for a host of ABI minor `hostMinor`.
+    init(onEvent: patchbay_event_fn, userData: UnsafeMutableRawPointer?, hostMinor: UInt16) {
         self.target = .abi(onEvent, userData)
+        self.reportsUpstreamTime = hostMinor >= 4
     }
 
     // MARK: Emitting
@@ -132,6 +146,32 @@ public final class ChatEventSink: @unchecked Sendable {
     @discardableResult
     public func embedding(_ vector: [Float]) -> Bool {
         send(.embedding(vector))
+    }
+
+    /// Tells the host how long the call has waited on its upstream so far (ABI 1.4 TIMING), just
+    /// before the events that time accounts for, so that its overhead figure leaves it out. A
+    /// plugin on ``UpstreamChatCall`` gets this for free. Dropped (false) for an older host.
+    @discardableResult
+    public func upstreamTime(_ waited: Duration) -> Bool {
+        guard reportsUpstreamTime else { return false }
+        return send(.upstreamTime(waited))
+    }
+
+    /// Notes that one of the call's upstream transfers began at `instant`: the earliest is where
+    /// the call's upstream time starts (earlier failed attempts and back-off included).
+    func noteUpstreamStart(_ instant: ContinuousClock.Instant) {
+        condition.lock()
+        upstreamStart = min(upstreamStart ?? instant, instant)
+        condition.unlock()
+    }
+
+    /// Reports the time since the earliest noted upstream start (see ``upstreamTime(_:)``).
+    func reportUpstreamTimeSoFar() {
+        guard reportsUpstreamTime else { return }
+        condition.lock()
+        let start = upstreamStart
+        condition.unlock()
+        if let start { upstreamTime(start.duration(to: .now)) }
     }
 
     /// Emits token usage (the last one before the terminal event wins).
@@ -285,6 +325,7 @@ public final class ChatEventSink: @unchecked Sendable {
             case .done(let reason, let state): handler(.done(finishReason: reason, state: state))
             case .error(let error): handler(.error(error))
             case .embedding(let vector): handler(.embedding(vector))
+            case .upstreamTime(let waited): handler(.upstreamTime(waited))
             }
         case .abi(let onEvent, let userData):
             switch event {
@@ -299,6 +340,10 @@ public final class ChatEventSink: @unchecked Sendable {
             case .embedding(let vector):
                 let bytes = Self.littleEndianBytes(vector)
                 bytes.withUnsafeBytes { Self.call(onEvent, userData, PATCHBAY_EVENT_EMBEDDING, $0) }
+            case .upstreamTime(let waited):
+                let (seconds, attoseconds) = waited.components
+                let microseconds = max(0, seconds &* 1_000_000 &+ attoseconds / 1_000_000_000_000)
+                Self.call(onEvent, userData, PATCHBAY_EVENT_TIMING, "{\"upstream_us\":\(microseconds)}")
             }
         }
     }

@@ -28,6 +28,12 @@ public final class HTTPTransfer: ChatCallHandle, Sendable, Hashable {
     private let cancelled = Atomic<Bool>(false)
     private let pauseWanted = Atomic<Bool>(false)
     private let loop: CurlEventLoop
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// When the transport handed the transfer to libcurl (on its event thread); nil before.
+    public var startedAt: ContinuousClock.Instant? { started.withLock { $0 } }
+
+    func markStarted(_ instant: ContinuousClock.Instant) { started.withLock { $0 = instant } }
 
     init(id: UInt64, loop: CurlEventLoop) {
         self.id = id

@@ -24,8 +24,14 @@ public enum PluginExport {
         hostMinor: UInt16
     ) -> UnsafePointer<patchbay_plugin_descriptor>? {
         guard hostMajor == UInt16(PATCHBAY_ABI_MAJOR), hostMinor >= Plugin.minimumHostMinor else { return nil }
+        hostMinorSeen.store(hostMinor, ordering: .relaxed)
         return PluginRegistry.shared.descriptor(for: type)
     }
+
+    /// The ABI minor of the host that asked for a descriptor (events it does not know are not
+    /// sent to it). One process has one host.
+    static var hostMinor: UInt16 { hostMinorSeen.load(ordering: .relaxed) }
+    private static let hostMinorSeen = Atomic<UInt16>(0)
 
     /// True if `name` is a valid plugin name: `[a-z0-9_-]+`.
     public static func isValidName(_ name: String) -> Bool {
@@ -256,7 +262,7 @@ private func startCall(
           let json = request.pointee.json
     else { return PATCHBAY_ERR_INVALID_ARGUMENT }
     let box = Unmanaged<InstanceBox>.fromOpaque(UnsafeRawPointer(instance)).takeUnretainedValue()
-    let sink = ChatEventSink(onEvent: onEvent, userData: request.pointee.user_data)
+    let sink = ChatEventSink(onEvent: onEvent, userData: request.pointee.user_data, hostMinor: PluginExport.hostMinor)
     guard let start = parse(box, UnsafeRawBufferPointer(start: json, count: request.pointee.json_len), sink) else {
         return PATCHBAY_ERR_INVALID_ARGUMENT
     }

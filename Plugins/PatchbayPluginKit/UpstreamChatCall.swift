@@ -112,6 +112,7 @@ final class UpstreamAttempt: HTTPResponseDelegate {
     private var buffer: [UInt8] = []
     private var parser = SSEParser()
     private var step = ChatReplyStep.more
+    private var sawBody = false
 
     init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: any ChatReplyDecoder,
          errorDescription: @escaping @Sendable (Int, [UInt8]) -> String, streaming: Bool, secrets: [String]) {
@@ -126,6 +127,7 @@ final class UpstreamAttempt: HTTPResponseDelegate {
     private var succeeded: Bool { (200..<300).contains(status) }
 
     func didReceiveHead(_ head: HTTPResponseHead, transfer: HTTPTransfer) {
+        transfer.startedAt.map(events.noteUpstreamStart)
         status = head.status
         guard succeeded else { return }
         form = ReplyBodyForm(contentType: head.headers["content-type"], asked: streaming)
@@ -149,6 +151,11 @@ final class UpstreamAttempt: HTTPResponseDelegate {
             buffer.append(contentsOf: bytes)
             return
         }
+        // The upstream's time so far, told before the events it brings: at the first byte for a
+        // streamed request (the host answers its client from the first event), at every piece
+        // for one the host collects whole although the upstream streams.
+        if !sawBody || !streaming { events.reportUpstreamTimeSoFar() }
+        sawBody = true
         parser.feed(bytes) { event in
             if step == .more { step = decoder.decode(event: event, into: events) }
         }
@@ -157,6 +164,7 @@ final class UpstreamAttempt: HTTPResponseDelegate {
 
     func didComplete(_ result: Result<HTTPResponseHead, HTTPTransportError>, transfer: HTTPTransfer) {
         guard step == .more else { return }
+        transfer.startedAt.map(events.noteUpstreamStart)
         switch result {
         case .failure(let error):
             attempt.failed(error, clientHasOutput: events.hasEmittedDelta)
@@ -164,6 +172,8 @@ final class UpstreamAttempt: HTTPResponseDelegate {
             let message = SecretRedaction.redact(errorDescription(head.status, buffer), secrets: secrets)
             attempt.failed(.httpStatus(head, message: message), clientHasOutput: events.hasEmittedDelta)
         case .success:
+            // All of the reply has arrived: the upstream's time, told before the events it brings.
+            events.reportUpstreamTimeSoFar()
             if form == .eventStream {
                 parser.finish { event in
                     if step == .more { step = decoder.decode(event: event, into: events) }

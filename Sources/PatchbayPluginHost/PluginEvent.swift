@@ -1,3 +1,5 @@
+import PatchbayJSON
+
 /// Token counts reported by a provider.
 public struct TokenUsage: Sendable, Equatable, Codable {
     /// Tokens in the prompt.
@@ -17,10 +19,18 @@ public struct TokenUsage: Sendable, Equatable, Codable {
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
     }
+
+    /// Reads a USAGE event's JSON, `{"input_tokens": <int>, "output_tokens": <int>}`; nil if
+    /// either is missing or not a whole number.
+    public init?(eventJSON bytes: some Collection<UInt8>) {
+        guard let json = try? JSONValue.parse(bytes), let input = json["input_tokens"]?.int, let output = json["output_tokens"]?.int
+        else { return nil }
+        self.init(inputTokens: input, outputTokens: output)
+    }
 }
 
 /// How a chat call failed, as the plugin reported it (the ABI's ERROR event).
-public struct PluginFailure: Sendable, Equatable, Decodable, Error {
+public struct PluginFailure: Sendable, Equatable, Error {
     /// The ABI's error codes. A code the host does not know is read as `internalError`, and the
     /// plugin's own spelling is kept in ``PluginFailure/reportedCode`` for the log.
     public enum Code: String, Sendable, Equatable, CaseIterable {
@@ -64,23 +74,25 @@ public struct PluginFailure: Sendable, Equatable, Decodable, Error {
         self.retryAfterMilliseconds = retryAfterMilliseconds
     }
 
-    enum CodingKeys: String, CodingKey {
-        case code, message, retryable
-        case upstreamStatus = "upstream_status"
-        case retryAfterMilliseconds = "retry_after_ms"
-    }
-
-    /// Decodes leniently: a plugin may omit the optional members.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        reportedCode = try container.decodeIfPresent(String.self, forKey: .code) ?? Code.internalError.rawValue
+    /// Reads an ERROR event's JSON leniently: a plugin may omit the optional members, and a
+    /// `retry_after_ms` of the wrong type loses only itself. Nil when the text is not a JSON
+    /// object or a member the failure cannot do without has the wrong type.
+    public init?(eventJSON bytes: some Collection<UInt8>) {
+        guard let json = try? JSONValue.parse(bytes), json.object != nil else { return nil }
+        func member<T>(_ name: String, _ read: (JSONValue) -> T?) -> T?? {
+            guard let value = json[name], !value.isNull else { return .some(nil) }
+            return read(value).map { .some($0) } ?? nil  // present with the wrong type: .none
+        }
+        guard let code = member("code", \.string), let message = member("message", \.string),
+              let retryable = member("retryable", \.bool), let upstreamStatus = member("upstream_status", \.int)
+        else { return nil }
+        reportedCode = code ?? Code.internalError.rawValue
         // A plugin cannot claim the host's own code.
-        code = Code(rawValue: reportedCode).flatMap { $0 == .streamBufferFull ? nil : $0 } ?? .internalError
-        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
-        retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
-        upstreamStatus = try container.decodeIfPresent(Int.self, forKey: .upstreamStatus)
-        // A wrong type here is the plugin's slip, not a reason to lose the failure.
-        retryAfterMilliseconds = (try? container.decodeIfPresent(Int.self, forKey: .retryAfterMilliseconds)).flatMap { $0 }.map { max(0, $0) }
+        self.code = Code(rawValue: reportedCode).flatMap { $0 == .streamBufferFull ? nil : $0 } ?? .internalError
+        self.message = message ?? ""
+        self.retryable = retryable ?? false
+        self.upstreamStatus = upstreamStatus
+        retryAfterMilliseconds = json["retry_after_ms"]?.int.map { max(0, $0) }
     }
 }
 

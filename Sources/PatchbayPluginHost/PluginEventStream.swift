@@ -16,6 +16,10 @@ public struct PluginEventStream: AsyncSequence, Sendable {
         self.bridge = bridge
     }
 
+    /// How long the call has waited on its upstream so far, as its plugin last reported it
+    /// (ABI 1.4 TIMING); nil from a plugin that never did.
+    public var upstreamTime: Duration? { bridge.upstreamTime }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream.makeAsyncIterator(), bridge: bridge)
     }

@@ -92,6 +92,10 @@ public struct ChatCall: Sendable {
     /// Asks the plugin to stop; it answers with its terminal event (a `CANCELLED` error, unless
     /// the call had already ended). Safe at any time, from any thread, any number of times.
     public func cancel() { bridge.cancel() }
+
+    /// How long the call has waited on its upstream so far, as the plugin last reported it in a
+    /// TIMING event (ABI 1.4); nil from a plugin that never did.
+    public var upstreamTime: Duration? { bridge.upstreamTime }
 }
 
 /// The ABI's `on_event`: [callback], any thread, never concurrently for one call.
@@ -148,6 +152,14 @@ final class ChatCallBridge: Sendable {
     private let instance: ProviderInstance
     private let continuation: AsyncStream<PluginEvent>.Continuation
     private let state: Mutex<State>
+    /// The plugin's last TIMING (ABI 1.4), in microseconds; -1 before any.
+    private let reportedUpstreamMicroseconds = Atomic<Int>(-1)
+
+    /// How long the call has waited on its upstream, as the plugin last said (ABI 1.4); nil if it never did.
+    var upstreamTime: Duration? {
+        let microseconds = reportedUpstreamMicroseconds.load(ordering: .relaxed)
+        return microseconds < 0 ? nil : .microseconds(microseconds)
+    }
     private let kind: Kind
 
     init(instance: ProviderInstance, continuation: AsyncStream<PluginEvent>.Continuation, flow: StreamFlow, kind: Kind = .chat) {
@@ -216,17 +228,24 @@ final class ChatCallBridge: Sendable {
         case PATCHBAY_EVENT_EMBEDDING:
             receiveEmbedding(bytes)
         case PATCHBAY_EVENT_USAGE:
-            guard let usage = try? JSONDecoder().decode(TokenUsage.self, from: Data(bytes)) else {
+            guard let usage = TokenUsage(eventJSON: bytes) else {
                 logger.warning("plugin sent a usage event that is not {input_tokens, output_tokens}")
                 return
             }
             if !state.withLock({ $0.terminal }) { continuation.yield(.usage(usage)) }
         case PATCHBAY_EVENT_DONE:
-            struct Done: Decodable { var finish_reason: String?; var state: String? }
-            let done = try? JSONDecoder().decode(Done.self, from: Data(bytes))
-            finish(with: .done(finishReason: done?.finish_reason, state: acceptedState(done?.state)))
+            let done = try? JSONValue.parse(bytes)
+            finish(with: .done(finishReason: done?["finish_reason"]?.string, state: acceptedState(done?["state"]?.string)))
+        case PATCHBAY_EVENT_TIMING where kind == .chat:
+            // Not a reply event: kept aside, and stored before the events it accounts for are
+            // queued, so their reader sees it (the queue's lock orders the two).
+            if let microseconds = (try? JSONValue.parse(bytes))?["upstream_us"]?.int, microseconds >= 0 {
+                reportedUpstreamMicroseconds.store(microseconds, ordering: .relaxed)
+            }
+        case PATCHBAY_EVENT_TIMING:
+            break  // an embedding's time is not part of a turn's overhead
         case PATCHBAY_EVENT_ERROR:
-            let failure = (try? JSONDecoder().decode(PluginFailure.self, from: Data(bytes)))
+            let failure = PluginFailure(eventJSON: bytes)
                 ?? PluginFailure(code: .internalError, message: "the plugin sent an unreadable error event")
             finish(with: .failed(failure))
         default:

@@ -136,7 +136,7 @@ struct BackpressureTests {
 
     @Test("a plugin cannot send the host's own STREAM_BUFFER_FULL code")
     func hostCodeNotForPlugins() throws {
-        let failure = try JSONDecoder().decode(PluginFailure.self, from: Data(#"{"code":"STREAM_BUFFER_FULL","message":"m"}"#.utf8))
+        let failure = try #require(PluginFailure(eventJSON: #"{"code":"STREAM_BUFFER_FULL","message":"m"}"#.utf8))
         #expect(failure.code == .internalError)
         #expect(failure.reportedCode == "STREAM_BUFFER_FULL")
     }

@@ -3,7 +3,7 @@ import PatchbayTestSupport
 
 /// Builds the fixture plugins of Tests/Fixtures with the system C compiler, against the real
 /// header, the way an outside plugin author would: the deliberately broken plugins of
-/// BrokenPlugins, the ABI 1.0, 1.1 and 1.2 plugins, and the ABI 1.0 host of ABI10Host.
+/// BrokenPlugins, the ABI 1.0, 1.1, 1.2 and 1.3 plugins, and the ABI 1.0 host of ABI10Host.
 enum BrokenPluginCompiler {
     static func compile(_ variant: String, into directory: TemporaryDirectory, name: String? = nil) async throws -> String {
         try await compile(source: "BrokenPlugins/broken_plugin.c", flags: ["-DBROKEN_\(variant)"],
@@ -27,6 +27,11 @@ enum BrokenPluginCompiler {
     /// - Parameter flags: `-DCLAIMS_EMBEDDINGS` makes its manifest list "embeddings" without an embed_start.
     static func compileABI12(into directory: TemporaryDirectory, flags: [String] = [], name: String = "libabi12.so") async throws -> String {
         try await compile(source: "ABI12Plugin/abi12_plugin.c", flags: flags, output: "\(directory.path)/\(name)", label: "ABI12")
+    }
+
+    /// Builds the plugin whose descriptor is ABI 1.3's (ends at embed_start; chats and embeds, sends no timing).
+    static func compileABI13(into directory: TemporaryDirectory) async throws -> String {
+        try await compile(source: "ABI13Plugin/abi13_plugin.c", flags: [], output: "\(directory.path)/libabi13.so", label: "ABI13")
     }
 
     /// Builds the host program that knows only ABI 1.0: against the frozen 1.0 header of

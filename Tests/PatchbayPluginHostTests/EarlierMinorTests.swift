@@ -9,7 +9,7 @@ import Testing
 /// Plugins built against every earlier 1.x minor still load and chat in this host, and the host
 /// reads nothing of theirs that their minor did not have; and the other way round, a plugin of
 /// this minor loads and chats in a host built against the frozen 1.0 header.
-@Suite("ABI 1.0, 1.1 and 1.2 plugins in the ABI 1.3 host, and 1.3 plugins in an ABI 1.0 host")
+@Suite("ABI 1.0, 1.1, 1.2 and 1.3 plugins in the ABI 1.4 host, and 1.4 plugins in an ABI 1.0 host")
 struct EarlierMinorTests {
     private func instance(_ path: String, recorder: LogRecorder) throws -> ProviderInstance {
         let plugin = try PluginLoader(logger: recorder.logger()).load(path: path).get()
@@ -29,7 +29,7 @@ struct EarlierMinorTests {
         let directory = try TemporaryDirectory()
         let recorder = LogRecorder()
         let legacy = try instance(try await BrokenPluginCompiler.compileABI10(into: directory), recorder: recorder)
-        #expect(PluginLoader.abiMinor == 3)
+        #expect(PluginLoader.abiMinor == 4)
         #expect(legacy.plugin.abiMinor == 0 && !legacy.plugin.canPause && !legacy.plugin.keepsState && !legacy.plugin.canEmbed)
         #expect(try await events(legacy, small) == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop")])
     }
@@ -57,6 +57,23 @@ struct EarlierMinorTests {
         #expect(try await events(legacy, small) == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop", state: "abi12-state")])
         let refusal = await #expect(throws: EmbeddingError.self) { try await legacy.embed(model: "small", inputs: ["x"], requestID: "r") }
         #expect(refusal?.code == .notSupported)
+    }
+
+    @Test("a 1.3 plugin (descriptor ends at embed_start) loads, chats and embeds; sending no timing, its whole wait is the provider's")
+    func abi13() async throws {
+        let directory = try TemporaryDirectory()
+        let recorder = LogRecorder()
+        let legacy = try instance(try await BrokenPluginCompiler.compileABI13(into: directory), recorder: recorder)
+        #expect(legacy.plugin.abiMinor == 3 && legacy.plugin.canPause && !legacy.plugin.keepsState && legacy.plugin.canEmbed)
+        #expect(Int(legacy.plugin.descriptor.struct_size) == MemoryLayout<patchbay_plugin_descriptor>.size,
+                "1.4 appended no member: a 1.3 descriptor is as long as this host's")
+        let call = try legacy.startCall(small)
+        var events: [PluginEvent] = []
+        for await event in call.events { events.append(event) }
+        #expect(events == [.delta("ab "), .delta("ab "), .delta("ab "), .done(finishReason: "stop")])
+        #expect(call.upstreamTime == nil, "no TIMING event: the host falls back to its own measure")
+        let vectors = try await legacy.embed(model: "small", inputs: ["x"], requestID: "r")
+        #expect(vectors == [[1, 0]])
     }
 
     @Test("a 1.2 plugin that lists \"embeddings\" without embed_start loads and chats, is never asked to embed, and is logged")

@@ -95,7 +95,7 @@ struct CommandLineTests {
         let bad = try directory.write("text", as: "libbad.so")
         let run = try await PatchbayCommandRun.run(["plugins", "--plugins", directory.path])
         #expect(run.status == 1)
-        #expect(run.output.contains("loaded  echo 1.0.0 (ABI 1.3) models: echo-1, echo-embed"))
+        #expect(run.output.contains("loaded  echo 1.0.0 (ABI 1.4) models: echo-1, echo-embed"))
         #expect(run.output.contains("refused \(bad): not a shared library (no ELF header)"))
     }
 }

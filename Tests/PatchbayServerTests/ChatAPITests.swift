@@ -214,7 +214,7 @@ struct ChatAPITests {
             let echo = try #require((providersJSON["plugins"] as? [[String: Any]])?.first)
             #expect(echo["capabilities"] as? [String] == ["stream", "usage", "cancel", "embeddings"])
             #expect(echo["models"] as? [String] == ["echo-1", "echo-embed"])
-            #expect(echo["abi"] as? String == "1.3")
+            #expect(echo["abi"] as? String == "1.4")
 
             let assistants = try await client.execute(uri: "/api/assistants", method: .get)
             let assistantsJSON = try #require(try JSONSerialization.jsonObject(with: Data(buffer: assistants.body)) as? [String: Any])

@@ -83,11 +83,11 @@ struct CircuitBreakerTests {
 
     @Test("the error event's retry_after_ms is read; a wrong type loses only it")
     func retryAfterDecoded() throws {
-        let failure = try JSONDecoder().decode(PluginFailure.self, from: Data(
+        let failure = try #require(PluginFailure(eventJSON:
             #"{"code":"PROVIDER_UNAVAILABLE","message":"m","upstream_status":429,"retry_after_ms":1500}"#.utf8))
         #expect(failure.retryAfterMilliseconds == 1500)
         #expect(CallVerdict(failure: failure, finished: false) == .keyRateLimited(retryAfterMilliseconds: 1500))
-        let odd = try JSONDecoder().decode(PluginFailure.self, from: Data(#"{"code":"PROVIDER_UNAVAILABLE","message":"m","retry_after_ms":"soon"}"#.utf8))
+        let odd = try #require(PluginFailure(eventJSON: #"{"code":"PROVIDER_UNAVAILABLE","message":"m","retry_after_ms":"soon"}"#.utf8))
         #expect(odd.retryAfterMilliseconds == nil)
         #expect(odd.code == .providerUnavailable)
     }

@@ -141,6 +141,22 @@ struct LoggingAndHeadersTests {
         #expect(lines.lines.contains { $0.message == "request" && $0.metadata["overhead_ms"] != nil })
     }
 
+    /// ABI 1.4: a plugin that reports its upstream's time has only that left out; one that does
+    /// not (1.0–1.3, or a local plugin such as echo) has its whole wait left out, as before.
+    @Test("the provider's share of a turn: what the plugin reported (ABI 1.4 TIMING), else the whole wait for the first event")
+    func providerShareOfTurn() {
+        let reporting = ReplyRecord(keepsText: true)
+        #expect(reporting.firstEventArrived(reportedUpstream: .milliseconds(3)) == .milliseconds(3))
+        #expect(reporting.providerTimeSinceFirstEvent(reportedUpstream: .milliseconds(10)) == .milliseconds(7),
+                "a collected reply's streaming: what the reports grew by")
+        #expect(reporting.providerTimeSinceFirstEvent(reportedUpstream: .milliseconds(2)) == .zero, "never negative")
+
+        let silent = ReplyRecord(keepsText: true)
+        let beforeArrival = silent.startedAt.duration(to: .now)
+        let waited = silent.firstEventArrived(reportedUpstream: nil)
+        #expect(waited >= beforeArrival && waited <= silent.startedAt.duration(to: .now))
+    }
+
     @Test("every response carries nosniff, a referrer policy and X-Process-Time; HSTS only when configured, and over TLS")
     func securityHeaders() async throws {
         let host = try TestHost()

@@ -1,7 +1,13 @@
 /*
- * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.3.
+ * patchbay_plugin.h — the Patchbay provider plugin ABI, version 1.4.
  *
  * CHANGELOG
+ *  1.4  Upstream timing: a new event kind, PATCHBAY_EVENT_TIMING, JSON {"upstream_us": <int>},
+ *       in which a plugin says how long its call has so far waited on its upstream. The host
+ *       subtracts it from the time it spends on a turn to report its own overhead
+ *       (X-Patchbay-Overhead-Ms); without it, the host counts everything from chat_start to the
+ *       first event as the provider's. No struct changes. A plugin sends it only to a host whose
+ *       minor (given to the entry point) is 4 or more; 1.0–1.3 plugins are unaffected.
  *  1.3  Embeddings: optional `embed_start` appended to the descriptor, and a new event kind
  *       PATCHBAY_EVENT_EMBEDDING (one float32 vector per input string, raw little-endian bytes).
  *       An embedding call has the life of a chat call (async, exactly one terminal event,
@@ -103,7 +109,7 @@ extern "C" {
 /** The ABI major version this header describes. A different major is a different ABI. */
 #define PATCHBAY_ABI_MAJOR 1
 /** The ABI minor version this header describes. Minor versions only append. */
-#define PATCHBAY_ABI_MINOR 3
+#define PATCHBAY_ABI_MINOR 4
 
 /** The longest `state` (ABI 1.2) the host stores, in bytes of UTF-8. */
 #define PATCHBAY_STATE_MAX_BYTES 4096
@@ -229,6 +235,23 @@ typedef int32_t patchbay_event_kind;
  * vectors are missing, extra, of differing dimensions or of a length not a multiple of 4.
  */
 #define PATCHBAY_EVENT_EMBEDDING 5
+
+/**
+ * ABI 1.4, chat calls only. How long this call has waited on its upstream so far, JSON:
+ *   {"upstream_us": <int>}
+ * Microseconds from the moment the plugin handed its (first) request to the network until now:
+ * connecting, sending, the upstream's time to its first byte, retries and their back-off, and,
+ * for a reply the plugin reads whole before emitting anything, the rest of its body. Not the
+ * plugin's own work before the request leaves or after the bytes arrive: that is the gateway's.
+ * Optional, zero or more times before the terminal event, each replacing the previous; send it
+ * just before the events it accounts for (the first DELTA, or a whole reply's events), so the
+ * host has it when those arrive. The host reads it without queueing it as a reply event, and
+ * uses it for its overhead figure only (X-Patchbay-Overhead-Ms, patchbay_overhead_seconds):
+ * without it, everything from chat_start to the first event counts as the provider's.
+ * Send it only to a host of minor >= 4 (the `host_abi_minor` given to the entry point); a value
+ * that is not a non-negative integer is ignored.
+ */
+#define PATCHBAY_EVENT_TIMING 6
 
 /**
  * One event of a chat call.

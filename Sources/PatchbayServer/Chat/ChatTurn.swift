@@ -69,7 +69,7 @@ public final class ChatTurn: Sendable {
             }
         }
         // A replayed reply's time is Patchbay's own.
-        if ending != nil { finishing.requestLog.addUpstreamTime(record.sinceFirstEvent) }
+        if ending != nil { finishing.requestLog.addUpstreamTime(record.providerTimeSinceFirstEvent(reportedUpstream: events.upstreamTime)) }
         await finish()
         return TurnReply(text: record.text, summary: try outcome.get())
     }

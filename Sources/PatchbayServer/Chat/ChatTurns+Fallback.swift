@@ -92,7 +92,7 @@ extension ChatTurns {
         let turn = ChatTurn(metadata: metadata, events: events, record: record, ending: ending, finishing: finishing)
         let first = await events.peekPastUsage(record.observe)
         // The provider's time, not Patchbay's: X-Patchbay-Overhead-Ms leaves it out.
-        caller.requestLog.addUpstreamTime(record.firstEventArrived())
+        caller.requestLog.addUpstreamTime(record.firstEventArrived(reportedUpstream: events.upstreamTime))
         if case .failed(let failure) = first {
             record.observe(.failed(failure))
             return (turn, failure)

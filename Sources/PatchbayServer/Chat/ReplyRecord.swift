@@ -16,6 +16,8 @@ final class ReplyRecord: Sendable {
         var failure: PluginFailure?
         var firstTextAt: ContinuousClock.Instant?
         var firstEventAt: ContinuousClock.Instant?
+        /// The upstream time the plugin had reported when the first event arrived (ABI 1.4).
+        var upstreamAtFirstEvent: Duration?
     }
 
     private let state = Mutex(State())
@@ -53,16 +55,25 @@ final class ReplyRecord: Sendable {
 
     func fail(_ code: TurnError.Code) { state.withLock { $0.errorCode = code } }
 
-    /// Notes that the call's first event (past usage reports) has arrived, and returns how long
-    /// the provider took to give it.
-    func firstEventArrived() -> Duration {
+    /// Notes that the call's first event (past usage reports) has arrived, and returns how much
+    /// of the wait for it was the provider's: what the plugin reported waiting on its upstream
+    /// (ABI 1.4), or, from a plugin that does not say, all of it.
+    func firstEventArrived(reportedUpstream: Duration?) -> Duration {
         let now = ContinuousClock.now
-        state.withLock { $0.firstEventAt = now }
-        return startedAt.duration(to: now)
+        state.withLock {
+            $0.firstEventAt = now
+            $0.upstreamAtFirstEvent = reportedUpstream
+        }
+        return reportedUpstream ?? startedAt.duration(to: now)
     }
 
-    /// How long the call has run since its first event: a collected reply's streaming time.
-    var sinceFirstEvent: Duration { state.withLock { $0.firstEventAt ?? startedAt }.duration(to: .now) }
+    /// The provider's share of the time since the first event (a collected reply's streaming):
+    /// what the plugin's reports grew by since then, or, from a plugin that does not report, all of it.
+    func providerTimeSinceFirstEvent(reportedUpstream: Duration?) -> Duration {
+        let (firstEventAt, atFirst) = state.withLock { ($0.firstEventAt ?? startedAt, $0.upstreamAtFirstEvent) }
+        if let atFirst, let reportedUpstream { return max(.zero, reportedUpstream - atFirst) }
+        return firstEventAt.duration(to: .now)
+    }
 
     var text: String { state.withLock { $0.text } }
     /// How long the first text took to arrive, if any did.
@@ -145,14 +156,21 @@ final class PluginEventReader: @unchecked Sendable {
     /// The events of a cached reply, replayed instead of a plugin's.
     private var replayed: IndexingIterator<[PluginEvent]>?
     private var peeked: PluginEvent??
+    private let stream: PluginEventStream?
 
     init(_ events: PluginEventStream) {
         self.iterator = events.makeAsyncIterator()
+        self.stream = events
     }
+
+    /// How long the provider call has waited on its upstream, as its plugin last reported it
+    /// (ABI 1.4 TIMING); nil for a cached reply or a plugin that does not report it.
+    var upstreamTime: Duration? { stream?.upstreamTime }
 
     /// A reader of events already known (a cached reply).
     init(replaying events: [PluginEvent]) {
         self.replayed = events.makeIterator()
+        self.stream = nil
     }
 
     /// The next event, the peeked one first; nil once the stream has ended.
