@@ -8,7 +8,11 @@ import Synchronization
 ///
 /// A request reads one snapshot from its first middleware to its last byte, so a reload never
 /// changes a request in flight. What needs a restart is in ``StartupSettings``.
-public struct LiveSettings: Sendable {
+///
+/// A class, not a struct: every request context and every turn carries it, and as a ~900-byte
+/// value each copy was a run of retains and a slice of every async frame that held it (the
+/// frames of one turn's start stay allocated for its connection's task while it streams).
+public final class LiveSettings: Sendable {
     /// The routing: assistants to providers to plugin instances, and the configuration it came from.
     public let routes: RouteTable
     /// The API keys callers may present.

@@ -62,14 +62,21 @@ public struct TargetRoute: Sendable {
     let id: TargetID
 }
 
-/// Where an assistant's requests go.
-public struct AssistantRoute: Sendable {
+/// Where an assistant's requests go. A class, as ``LiveSettings`` is: a turn passes it along its
+/// whole start, and as a value it was over 500 bytes in every frame.
+public final class AssistantRoute: Sendable {
     /// The assistant as configured.
     public let assistant: AssistantSettings
     /// The provider of its first primary target (with `provider:`/`model:`, its only one).
     public let provider: ProviderRoute
     /// Every target, in file order.
     public let targets: [TargetRoute]
+
+    init(assistant: AssistantSettings, provider: ProviderRoute, targets: [TargetRoute]) {
+        self.assistant = assistant
+        self.provider = provider
+        self.targets = targets
+    }
 
     /// Whether some target's provider can take calls.
     public var isAvailable: Bool { targets.contains { $0.provider.isConfigured } }

@@ -57,6 +57,9 @@ extension ChatTurns {
     /// Starts one call and waits for its first event past usage reports.
     /// - Returns: the turn on the call, and the call's failure if that first event was one (the
     ///   turn is then neither finished nor its call ended).
+    // Never inlined into the retry loop: its async frame (the request as the plugin gets it)
+    // would be merged into the loop's, which stays allocated while the reply streams.
+    @inline(never)
     private func call(
         _ attempt: RouteAttempt, request: TurnRequest, route: AssistantRoute, conversation: ConversationTurn?, finishing: TurnFinishing,
         caller: TurnCaller, settings: LiveSettings, logger: Logger

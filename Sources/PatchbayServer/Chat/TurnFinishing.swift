@@ -4,8 +4,9 @@ import PatchbayRateLimit
 import PatchbayStorage
 
 /// The clean-up of a turn, run once by ``ChatTurn/finish()``: what was taken when the turn was
-/// admitted is given back, and what the reply amounted to is recorded.
-struct TurnFinishing: Sendable {
+/// admitted is given back, and what the reply amounted to is recorded. A class: every call of
+/// the turn and the turn itself hold it, and as a value it was over 900 bytes in each frame.
+final class TurnFinishing: Sendable {
     /// The stored conversation, when the turn keeps one.
     let conversation: ConversationTurn?
     let limiter: RateLimiter
@@ -21,10 +22,27 @@ struct TurnFinishing: Sendable {
     /// The cache, and the miss this turn fills when its reply completes.
     let cache: (ResponseCache, CacheFill)?
 
+    init(conversation: ConversationTurn?, limiter: RateLimiter, checks: [RateLimitCheck], onStoreFailure: LimitStoreSettings.FailurePolicy,
+         slot: OpenStreamSlot?, metrics: PatchbayMetrics, requestLog: RequestLogRecord, logger: Logger, cache: (ResponseCache, CacheFill)?) {
+        self.conversation = conversation
+        self.limiter = limiter
+        self.checks = checks
+        self.onStoreFailure = onStoreFailure
+        self.slot = slot
+        self.metrics = metrics
+        self.requestLog = requestLog
+        self.logger = logger
+        self.cache = cache
+    }
+
     /// What the door tells its client about the cache.
     var cacheReport: CacheReport { cache?.1.report ?? .bypass }
 
     /// Finishes the turn whose last call (the one that answered, or the last that failed) is `record`, to the target `metadata` names.
+    // Never inlined: its async frame (storing, recording, logging) would otherwise be merged into
+    // each caller's, and the start of a turn calls it from several places; those frames stay
+    // allocated in the connection's task for as long as the reply streams.
+    @inline(never)
     func finish(_ record: ReplyRecord, answeredBy metadata: TurnMetadata) async {
         let outcome = record.outcome
         let usage = record.usage

@@ -6,7 +6,7 @@ import PatchbayStorage
 
 /// The storage side of one chat turn: which conversation it belongs to, what context goes to the
 /// provider, and the record of the reply once it has ended — however it ended.
-struct ConversationTurn: Sendable {
+final class ConversationTurn: Sendable {  // a class: a turn's frames pass it along (over 500 bytes as a value)
     let store: any ConversationStore
     /// The conversation's id, sent back to the client.
     let conversationID: String
@@ -17,6 +17,16 @@ struct ConversationTurn: Sendable {
     let assistant: AssistantSettings
     /// The provider-side state the last reply left (ABI 1.2), with the provider it belongs to.
     let providerState: ProviderState?
+
+    init(store: any ConversationStore, conversationID: String, contextWasReset: Bool, context: [ChatMessage],
+         assistant: AssistantSettings, providerState: ProviderState?) {
+        self.store = store
+        self.conversationID = conversationID
+        self.contextWasReset = contextWasReset
+        self.context = context
+        self.assistant = assistant
+        self.providerState = providerState
+    }
 
     /// Finds or creates the conversation, commits the user's message **before** the provider
     /// is called, and assembles the context.
