@@ -69,18 +69,10 @@ extension ChatTurns {
                                     model: target.target.model, conversationID: conversation?.conversationID,
                                     contextWasReset: conversation?.contextWasReset ?? false, cache: finishing.cacheReport)
         let record = ReplyRecord(keepsText: conversation != nil || !request.stream, keepsDeltas: finishing.cache != nil)
-        let parameters = request.parameters.applied(to: route.assistant.answering(with: target.target), logger: logger)
-        let instance = attempt.key.instance
-        // ABI 1.2: a conversation's state goes back only to a plugin that keeps one, of the provider that produced it.
-        let state = instance.plugin.keepsState ? conversation?.state(for: target.provider.name) : nil
         let call: ChatCall
         do {
-            call = try instance.startCall(ChatCallRequest(
-                requestID: caller.requestID, model: target.target.model, system: parameters.systemPrompt,
-                messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
-                temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop,
-                state: state
-            ), bufferBytes: settings.streamBufferBytes)
+            call = try startProviderCall(attempt, request: request, route: route, conversation: conversation, caller: caller,
+                                         settings: settings, logger: logger)
         } catch {
             logger.error("plugin refused to start the call: \(error.message)", metadata: ["provider": .string(target.provider.name)])
             routing.callEnded(target, key: attempt.key, probe: attempt.probe, verdict: .inconclusive)
@@ -103,7 +95,28 @@ extension ChatTurns {
         return (turn, nil)
     }
 
+    /// Starts the plugin's call for `attempt`. The request as the plugin gets it is built here, in
+    /// a synchronous function of its own, so that none of it takes room in `call`'s async frame.
+    @inline(never)
+    private func startProviderCall(
+        _ attempt: RouteAttempt, request: TurnRequest, route: AssistantRoute, conversation: ConversationTurn?, caller: TurnCaller,
+        settings: LiveSettings, logger: Logger
+    ) throws(PluginCallError) -> ChatCall {
+        let target = attempt.target
+        let parameters = request.parameters.applied(to: route.assistant.answering(with: target.target), logger: logger)
+        let instance = attempt.key.instance
+        // ABI 1.2: a conversation's state goes back only to a plugin that keeps one, of the provider that produced it.
+        let state = instance.plugin.keepsState ? conversation?.state(for: target.provider.name) : nil
+        return try instance.startCall(ChatCallRequest(
+            requestID: caller.requestID, model: target.target.model, system: parameters.systemPrompt,
+            messages: (conversation?.context ?? request.messages).map(ChatCallRequest.Message.init), stream: request.stream,
+            temperature: parameters.temperature, maxTokens: parameters.maxTokens, topP: parameters.topP, stop: parameters.stop,
+            state: state
+        ), bufferBytes: settings.streamBufferBytes)
+    }
+
     /// Counts and logs a move to another target after a call that failed before any text.
+    @inline(never)  // a rare path: kept out of the retry loop's async frame
     private func tookFallback(from failed: RouteAttempt, to next: RouteAttempt, error: TurnError, assistant: String, logger: Logger) {
         metrics.fallbackTaken(assistant: assistant, provider: failed.target.provider.name, model: failed.target.target.model,
                               reason: error.code.description)

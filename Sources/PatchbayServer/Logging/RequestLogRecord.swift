@@ -14,6 +14,7 @@ public final class RequestLogRecord: Sendable {
     public init() {}
 
     /// Sets one field.
+    @inline(never)  // called from async turn code: kept out of its frames
     public func set(_ key: String, _ value: Logger.Metadata.Value) {
         fields.withLock { $0[key] = value }
     }

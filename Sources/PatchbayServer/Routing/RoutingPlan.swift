@@ -21,6 +21,7 @@ struct RoutingPlan {
 
     /// Orders `targets` for one turn.
     /// - Parameter random: a uniformly random 64-bit number (tests seed it).
+    @inline(never)  // as `next`
     init(targets: [TargetRoute], health: RoutingHealth, random: () -> UInt64) {
         self.health = health
         self.order = Self.weightedOrder(targets.filter { !$0.target.isFallback }, random: random) + targets.filter(\.target.isFallback)
@@ -28,6 +29,9 @@ struct RoutingPlan {
 
     /// The next call to make, or nil when no target is left that can take one.
     /// - Parameter verdict: how the previous call ended (nil before the first).
+    // Never inlined: called in the async retry loop of a turn's start, its temporaries would go
+    // into that loop's async frame, which a connection's task keeps allocated while it streams.
+    @inline(never)
     mutating func next(after verdict: CallVerdict?) -> RouteAttempt? {
         if let verdict, verdict.blamesKey, let current, let attempt = attempt(on: current.target, skipping: current.triedKeys) {
             return attempt
