@@ -112,7 +112,6 @@ final class UpstreamAttempt: HTTPResponseDelegate {
     private var buffer: [UInt8] = []
     private var parser = SSEParser()
     private var step = ChatReplyStep.more
-    private var sawBody = false
 
     init(attempt: RetryDriver.Attempt, events: ChatEventSink, decoder: any ChatReplyDecoder,
          errorDescription: @escaping @Sendable (Int, [UInt8]) -> String, streaming: Bool, secrets: [String]) {
@@ -151,11 +150,10 @@ final class UpstreamAttempt: HTTPResponseDelegate {
             buffer.append(contentsOf: bytes)
             return
         }
-        // The upstream's time so far, told before the events it brings: at the first byte for a
-        // streamed request (the host answers its client from the first event), at every piece
-        // for one the host collects whole although the upstream streams.
-        if !sawBody || !streaming { events.reportUpstreamTimeSoFar() }
-        sawBody = true
+        // The upstream's time so far, told before the events it brings: for a streamed request
+        // until the first text is out (the host answers its client from it; a reply may open
+        // with pieces that carry none), for one the host collects whole at every piece.
+        if !streaming || !events.hasEmittedDelta { events.reportUpstreamTimeSoFar() }
         parser.feed(bytes) { event in
             if step == .more { step = decoder.decode(event: event, into: events) }
         }
