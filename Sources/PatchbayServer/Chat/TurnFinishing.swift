@@ -39,10 +39,6 @@ final class TurnFinishing: Sendable {
     var cacheReport: CacheReport { cache?.1.report ?? .bypass }
 
     /// Finishes the turn whose last call (the one that answered, or the last that failed) is `record`, to the target `metadata` names.
-    // Never inlined: its async frame (storing, recording, logging) would otherwise be merged into
-    // each caller's, and the start of a turn calls it from several places; those frames stay
-    // allocated in the connection's task for as long as the reply streams.
-    @inline(never)
     func finish(_ record: ReplyRecord, answeredBy metadata: TurnMetadata) async {
         let outcome = record.outcome
         let usage = record.usage
