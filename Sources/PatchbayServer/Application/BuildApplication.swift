@@ -47,7 +47,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     )
     let adminRouter = buildAdminRouter(shared: shared, operations: operations)
     let announcement = ListenerAnnouncement(onServerRunning: options.onServerRunning, onAdminRunning: options.onAdminRunning, logger: logger)
-    let responder = router.buildResponder()
+    let responder = ChildTaskResponder(base: router.buildResponder())
     let http = Application(
         responder: responder,
         server: .patchbayPublic(startup: startup, responder: responder, tls: tls, logger: logger),

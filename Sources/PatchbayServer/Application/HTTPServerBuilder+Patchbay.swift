@@ -10,7 +10,7 @@ extension HTTPServerBuilder {
     /// The public listener: HTTP/1.1 with the WebSocket door's upgrade and the slow-client
     /// timeouts; with `server.tls`, inside TLS, beside HTTP/2 (``SecureHTTPChannel``).
     static func patchbayPublic(
-        startup: StartupSettings, responder: RouterResponder<PatchbayRequestContext>, tls: Result<TLSCertificates, TLSCertificateError>?,
+        startup: StartupSettings, responder: ChildTaskResponder<RouterResponder<PatchbayRequestContext>>, tls: Result<TLSCertificates, TLSCertificateError>?,
         logger: Logger
     ) -> HTTPServerBuilder {
         let headerTimeout = TimeAmount.milliseconds(Int64(startup.headerTimeoutMilliseconds))

@@ -79,7 +79,7 @@ public struct ApplicationOptions: Sendable {
 public struct PatchbayApplication: Sendable {
     /// The public listener: the router and the HTTP server. Tests drive it with
     /// HummingbirdTesting (`.router` or `.live`).
-    public let http: Application<RouterResponder<PatchbayRequestContext>>
+    public let http: Application<ChildTaskResponder<RouterResponder<PatchbayRequestContext>>>
     /// The admin listener (`server.admin`): `/admin/*`, `/metrics` and its own `/openapi.json`.
     public let admin: Application<RouterResponder<PatchbayRequestContext>>
     /// The live settings in force, and the last reload's outcome.
