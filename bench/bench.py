@@ -72,6 +72,9 @@ MODEL = "gpt-4o-mini"  # the zero-delay default scenario of the fake upstream
 PACED_MODEL = "fake:deltas=64,interval=20"  # 64 deltas, 20 ms before each
 STREAM_SECONDS = 64 * 0.020
 HOLD_MODEL = "fake:deltas=20,interval=500"  # a stream held open for about 10 s
+# When the RSS of held streams is read mid-stream: this long after the last of them was opened,
+# every stream is past its first delta (500 ms) and still streaming (20 deltas, about 10 s).
+HELD_MID_S = 4.0
 TARGETS = ["direct", "patchbay", "litellm"]
 # The latency scenario also sends Patchbay the very request LiteLLM gets, on its OpenAI door.
 LATENCY_TARGETS = ["direct", "patchbay", "patchbay_v1", "litellm"]
@@ -695,8 +698,12 @@ async def hold_level(t, n, ports, pid, ramp_batch):
         if (i + 1) % ramp_batch == 0:
             await asyncio.sleep(0.01)
     everything = asyncio.gather(*tasks)
+    opened, streaming = time.monotonic(), None
     while not everything.done():
-        peak = max(peak, rss_kib(pid))
+        rss = rss_kib(pid)
+        peak = max(peak, rss)
+        if streaming is None and time.monotonic() - opened >= HELD_MID_S:
+            streaming = rss
         await asyncio.sleep(0.25)
     ended = time.monotonic()
     results = everything.result()
@@ -707,7 +714,8 @@ async def hold_level(t, n, ports, pid, ramp_batch):
         reasons[key] = reasons.get(key, 0) + 1
     await asyncio.sleep(1)
     record = {"errors": len(bad), "error_kinds": reasons, "rss_before_mib": base / 1024, "rss_peak_mib": peak / 1024,
-              "kib_per_stream": (peak - base) / n, "rss_after_mib": rss_kib(pid) / 1024}
+              "kib_per_stream": (peak - base) / n, "rss_after_mib": rss_kib(pid) / 1024,
+              "rss_streaming_mib": streaming / 1024 if streaming is not None else None}
     log(f"  {n} streams {t}: errors {len(bad)} {reasons or ''} peak RSS {peak / 1024:.1f} MiB, "
         f"{record['kib_per_stream']:.0f} KiB per stream (process {pid})")
     return record, ended
@@ -893,6 +901,12 @@ def held_rows(res):
                   for t in ("patchbay", "litellm")}
     label = f"held streams: KiB per stream, (peak − before) / N, at N = {' / '.join(str(n) for n in levels)}"
     rows.append(text_row(label, "—", per_stream["patchbay"], per_stream["litellm"]))
+    # Mid-stream: what the streams cost once they all stream, past the start of their turns.
+    if all(held[t][str(n)].get("rss_streaming_mib") is not None for t in ("patchbay", "litellm") for n in levels):
+        mid = {t: " / ".join(f"{(held[t][str(n)]['rss_streaming_mib'] - held[t][str(n)]['rss_before_mib']) * 1024 / n:.0f}" for n in levels)
+               for t in ("patchbay", "litellm")}
+        label = f"held streams mid-stream: KiB per stream, (RSS {HELD_MID_S:.0f} s after the last opened − before) / N"
+        rows.append(text_row(label, "—", mid["patchbay"], mid["litellm"]))
     return rows
 
 
@@ -1006,7 +1020,9 @@ def held_note(res):
     return f"""- Held streams: 20 deltas 500 ms apart, all N opened within a second; an error is any stream that
   does not deliver all 20 deltas and its final event within 60 s (`timeout`: still unfinished then);
   RSS is the gateway process's peak while they are open (direct: the upstream's, not shown, as it
-  keeps a record of every request); KiB per stream = (peak − RSS before the level) / N.{settled}"""
+  keeps a record of every request); KiB per stream = (peak − RSS before the level) / N. The peak
+  comes while the turns start: every stream waits 500 ms for its first delta, so all N are in the
+  start of their turns at once. Mid-stream, {HELD_MID_S:.0f} s after the last was opened, they all stream.{settled}"""
 
 
 def chart(samples, path):
