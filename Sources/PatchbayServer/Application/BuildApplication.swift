@@ -47,7 +47,8 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
     )
     let adminRouter = buildAdminRouter(shared: shared, operations: operations)
     let announcement = ListenerAnnouncement(onServerRunning: options.onServerRunning, onAdminRunning: options.onAdminRunning, logger: logger)
-    let responder = ChildTaskResponder(base: router.buildResponder())
+    let handling = RequestsInHandling()
+    let responder = ChildTaskResponder(base: router.buildResponder(), handling: handling)
     let http = Application(
         responder: responder,
         server: .patchbayPublic(startup: startup, responder: responder, tls: tls, logger: logger),
@@ -69,7 +70,7 @@ public func buildApplication(routes: RouteTable, options: ApplicationOptions) ->
         routes: router.routes.map { (method: $0.method, path: $0.path) }, adminRoutes: adminRouter.routes.map { (method: $0.method, path: $0.path) },
         tls: tls, limiter: limiter, storeService: options.store as? any Service, limitStoreService: options.rateLimitStore as? any Service,
         watchesFiles: options.reloading?.watch ?? false,
-        trimsHeap: options.trimsHeap, cacheWarmer: warmer, logger: logger
+        trimsHeap: options.trimsHeap, handling: handling, cacheWarmer: warmer, logger: logger
     )
 }
 

@@ -112,6 +112,8 @@ public struct PatchbayApplication: Sendable {
     let limitStoreService: (any Service)?
     let watchesFiles: Bool
     let trimsHeap: Bool
+    /// The public listener's requests in handling, for the heap trimmer.
+    let handling: RequestsInHandling
     /// Runs the cache's warm prompts in the background.
     let cacheWarmer: CacheWarmer
     let logger: Logger
@@ -135,7 +137,7 @@ public struct PatchbayApplication: Sendable {
             // Created before the server listens: it traps SIGHUP from then on.
             services.append(.init(service: await ConfigurationWatcher(reloader: reloader, logger: logger)))
         }
-        if trimsHeap { services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, logger: logger))) }
+        if trimsHeap { services.append(.init(service: HeapTrimmer(activeCalls: activeCalls, handling: handling, logger: logger))) }
         services.append(.init(service: cacheWarmer))
         services.append(.init(service: admin))
         // Last, so that it is the first told to shut down: it stops accepting at once.
