@@ -81,15 +81,18 @@ struct HeapTrimPolicyTests {
         #expect(decisions([((40, 40), (0, 0)), ((3, 40), (0, 0)), ((0, 3), (0, 0)), ((0, 0), (0, 0))]) == [false, false, true, false])
     }
 
-    @Test("after a burst of requests, once all are answered, while their streams go on")
+    @Test("after a burst of requests, once a whole check went by without one, while their streams go on")
     func afterRequests() {
-        // The last check: the streams end, and their calls were a burst of their own.
-        #expect(decisions([((40, 40), (40, 40)), ((40, 40), (0, 40)), ((40, 40), (0, 0)), ((0, 40), (0, 0))]) == [false, true, false, true])
+        // The last checks: no trim again for the same burst; then the streams end, and their
+        // calls were a burst of their own.
+        #expect(decisions([((40, 40), (40, 40)), ((40, 40), (0, 40)), ((40, 40), (0, 0)), ((40, 40), (0, 0)), ((0, 40), (0, 0))])
+                == [false, false, true, false, true])
     }
 
-    @Test("no trim without a burst, nor while requests are in handling")
+    @Test("no trim without a burst, nor while requests come and go")
     func noBurst() {
-        #expect(decisions([((0, 31), (0, 31)), ((5, 5), (1, 50)), ((5, 5), (0, 1))]) == [false, false, true])
+        #expect(decisions([((0, 31), (0, 31)), ((5, 5), (1, 50)), ((5, 5), (0, 1)), ((5, 5), (0, 2)), ((5, 5), (0, 0))])
+                == [false, false, false, false, true])
     }
 }
 
