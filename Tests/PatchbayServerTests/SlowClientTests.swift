@@ -32,9 +32,16 @@ struct SlowClientTests {
         try await host.live { port in
             let received = try await sendAndWaitForClose(port: port, "POST /api/chat HTTP/1.1\r\nHost: localhost\r\nContent-Le")
             #expect(received.isEmpty)
-            // Everyone else is still served.
-            let status = try await rawStatus(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","stream":false}"#))
-            #expect(status == 200)
+            // Everyone else is still served. Eventually: on a machine so loaded that this very
+            // request's head takes longer than header_timeout_ms to be read, it is cut off too
+            // (a reset), which is the timeout working, not the server failing.
+            try await LiveHTTP.eventually {
+                do {
+                    return try await rawStatus(port: port, request: RawHTTPClient.post("/api/chat", json: #"{"message":"hi","stream":false}"#)) == 200
+                } catch let error as IOError where error.errnoCode == ECONNRESET {
+                    return false
+                }
+            }
         }
     }
 
