@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// A class, not a struct: every request context and every turn carries it, and as a ~900-byte
 /// value each copy was a run of retains and a slice of every async frame that held it (the
-/// frames of one turn's start stay allocated for its connection's task while it streams).
+/// frames of a turn's start stay allocated until its first event, and for a WebSocket turn's
+/// task until its reply ends).
 public final class LiveSettings: Sendable {
     /// The routing: assistants to providers to plugin instances, and the configuration it came from.
     public let routes: RouteTable

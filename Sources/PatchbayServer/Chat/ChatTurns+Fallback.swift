@@ -58,7 +58,8 @@ extension ChatTurns {
     /// - Returns: the turn on the call, and the call's failure if that first event was one (the
     ///   turn is then neither finished nor its call ended).
     // Never inlined into the retry loop: its async frame (the request as the plugin gets it)
-    // would be merged into the loop's, which stays allocated while the reply streams.
+    // would be merged into the loop's, which every turn holds until its first event, and a
+    // WebSocket turn's task until its reply ends.
     @inline(never)
     private func call(
         _ attempt: RouteAttempt, request: TurnRequest, route: AssistantRoute, conversation: ConversationTurn?, finishing: TurnFinishing,

@@ -30,7 +30,8 @@ struct RoutingPlan {
     /// The next call to make, or nil when no target is left that can take one.
     /// - Parameter verdict: how the previous call ended (nil before the first).
     // Never inlined: called in the async retry loop of a turn's start, its temporaries would go
-    // into that loop's async frame, which a connection's task keeps allocated while it streams.
+    // into that loop's async frame, which every turn holds until its first event, and a
+    // WebSocket turn's task until its reply ends.
     @inline(never)
     mutating func next(after verdict: CallVerdict?) -> RouteAttempt? {
         if let verdict, verdict.blamesKey, let current, let attempt = attempt(on: current.target, skipping: current.triedKeys) {
